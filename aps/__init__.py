@@ -1,0 +1,1 @@
+"""APS: MRP and finite-capacity scheduling."""

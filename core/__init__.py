@@ -1,0 +1,1 @@
+"""Core: the shared kernel every other app builds on."""

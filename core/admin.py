@@ -1,0 +1,145 @@
+from django.contrib import admin
+
+from core import models
+
+
+class CodeNameAdmin(admin.ModelAdmin):
+    list_display = ("code", "name")
+    search_fields = ("code", "name")
+
+
+@admin.register(models.Company)
+class CompanyAdmin(CodeNameAdmin):
+    list_display = ("code", "name", "currency")
+
+
+@admin.register(models.Site)
+class SiteAdmin(CodeNameAdmin):
+    list_display = ("code", "name", "company", "timezone")
+    list_filter = ("company",)
+
+
+class UnitInline(admin.TabularInline):
+    model = models.Unit
+    extra = 0
+
+
+@admin.register(models.UnitCategory)
+class UnitCategoryAdmin(CodeNameAdmin):
+    inlines = [UnitInline]
+
+
+@admin.register(models.Unit)
+class UnitAdmin(CodeNameAdmin):
+    list_display = ("code", "name", "category", "factor", "decimals")
+    list_filter = ("category",)
+
+
+class ExchangeRateInline(admin.TabularInline):
+    model = models.ExchangeRate
+    extra = 0
+
+
+@admin.register(models.Currency)
+class CurrencyAdmin(CodeNameAdmin):
+    list_display = ("code", "name", "symbol", "decimals")
+    inlines = [ExchangeRateInline]
+
+
+@admin.register(models.ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    list_display = ("currency", "valid_from", "rate")
+    list_filter = ("currency",)
+    date_hierarchy = "valid_from"
+
+
+@admin.register(models.Partner)
+class PartnerAdmin(CodeNameAdmin):
+    list_display = ("code", "name", "kind", "city", "country", "active")
+    list_filter = ("kind", "active", "country")
+    search_fields = ("code", "name", "email", "vat_number")
+    autocomplete_fields = ("parent",)
+
+
+@admin.register(models.ItemCategory)
+class ItemCategoryAdmin(CodeNameAdmin):
+    list_display = ("code", "name", "parent")
+
+
+@admin.register(models.Item)
+class ItemAdmin(CodeNameAdmin):
+    list_display = ("code", "name", "uom", "category", "procurement", "tracking", "active")
+    list_filter = ("procurement", "tracking", "category", "active")
+    autocomplete_fields = ("default_supplier", "category")
+
+
+class WorkCenterInline(admin.TabularInline):
+    model = models.WorkCenter
+    extra = 0
+
+
+@admin.register(models.Area)
+class AreaAdmin(CodeNameAdmin):
+    list_display = ("code", "name", "site")
+    inlines = [WorkCenterInline]
+
+
+class MachineInline(admin.TabularInline):
+    model = models.Machine
+    extra = 0
+
+
+@admin.register(models.WorkCenter)
+class WorkCenterAdmin(CodeNameAdmin):
+    list_display = ("code", "name", "area", "calendar", "hours_per_day", "cost_per_hour")
+    list_filter = ("area",)
+    inlines = [MachineInline]
+
+
+@admin.register(models.Machine)
+class MachineAdmin(CodeNameAdmin):
+    list_display = ("code", "name", "work_center", "active")
+    list_filter = ("work_center", "active")
+
+
+class ShiftInline(admin.TabularInline):
+    model = models.Shift
+    extra = 0
+
+
+class CalendarExceptionInline(admin.TabularInline):
+    model = models.CalendarException
+    extra = 0
+
+
+@admin.register(models.WorkCalendar)
+class WorkCalendarAdmin(CodeNameAdmin):
+    list_display = ("code", "name", "timezone")
+    inlines = [ShiftInline, CalendarExceptionInline]
+
+
+@admin.register(models.NumberSequence)
+class NumberSequenceAdmin(admin.ModelAdmin):
+    list_display = ("doc_type", "year", "last_value")
+    # Numbers are issued by the numbering service only; editing them here would create gaps.
+    readonly_fields = ("doc_type", "year", "last_value")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.DomainEvent)
+class DomainEventAdmin(ReadOnlyAdmin):
+    list_display = ("id", "name", "aggregate_type", "aggregate_id", "occurred_at", "dispatched_at", "attempts")
+    list_filter = ("name",)
+
+
+@admin.register(models.TaskRun)
+class TaskRunAdmin(ReadOnlyAdmin):
+    list_display = ("title", "status", "percent", "created_by", "created_at", "finished_at")
+    list_filter = ("status", "task_name")

@@ -1,0 +1,65 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _sync_roles(**kwargs):
+    from core.services.roles import ensure_permissions_exist, roles_sync
+
+    ensure_permissions_exist()
+    roles_sync()
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = "Core"
+
+    def ready(self):
+        from core.navigation import Menu, MenuItem, model_item, register_menu
+
+        # Groups follow the permission tables after every migrate (and test-database flush).
+        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="core.sync_roles")
+        register_menu(
+            Menu(
+                _("Master data"),
+                (
+                    model_item(_("Items"), "core.item"),
+                    model_item(_("Item categories"), "core.itemcategory"),
+                    model_item(_("Partners"), "core.partner"),
+                    model_item(_("Units of measure"), "core.unit"),
+                    model_item(_("Unit categories"), "core.unitcategory"),
+                ),
+            )
+        )
+        register_menu(
+            Menu(
+                _("Plant"),
+                (
+                    model_item(_("Company"), "core.company"),
+                    model_item(_("Sites"), "core.site"),
+                    model_item(_("Areas"), "core.area"),
+                    model_item(_("Work centers"), "core.workcenter"),
+                    model_item(_("Machines"), "core.machine"),
+                    model_item(_("Calendars"), "core.workcalendar"),
+                    model_item(_("Shifts"), "core.shift"),
+                    model_item(_("Calendar exceptions"), "core.calendarexception"),
+                ),
+            )
+        )
+        register_menu(
+            Menu(
+                _("Finance"),
+                (model_item(_("Currencies"), "core.currency"), model_item(_("Exchange rates"), "core.exchangerate")),
+            )
+        )
+        register_menu(
+            Menu(
+                _("System"),
+                (
+                    model_item(_("Background runs"), "core.taskrun"),
+                    model_item(_("Domain events"), "core.domainevent"),
+                    MenuItem(_("API documentation"), "api-docs"),
+                    MenuItem(_("Admin console"), "admin:index", "auth.change_user"),
+                ),
+            )
+        )

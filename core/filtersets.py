@@ -1,0 +1,60 @@
+"""FilterSets shared by the UI lists and the API lists."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core import models
+from core.forms import FilterForm
+
+
+class SearchFilterSet(django_filters.FilterSet):
+    """Adds `q`: a case-insensitive search over the model's `search_fields`."""
+
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    search_fields: tuple[str, ...] = ()
+
+    def search(self, queryset, name, value):
+        query = Q()
+        for field in self.search_fields:
+            query |= Q(**{f"{field}__icontains": value.strip()})
+        return queryset.filter(query)
+
+
+def filterset(model, fields: list[str], search: tuple[str, ...] = ("code", "name"), **filters):
+    """A FilterSet for `model` on `fields`, searching `search` with `q`; extra filters by keyword."""
+    meta = type("Meta", (), {"model": model, "fields": fields, "form": FilterForm})
+    return type(f"{model.__name__}FilterSet", (SearchFilterSet,), {"search_fields": search, "Meta": meta, **filters})
+
+
+def _dates():
+    return django_filters.DateFromToRangeFilter()
+
+
+CompanyFilterSet = filterset(models.Company, ["currency"])
+SiteFilterSet = filterset(models.Site, ["company"])
+UnitCategoryFilterSet = filterset(models.UnitCategory, [])
+UnitFilterSet = filterset(models.Unit, ["category"])
+CurrencyFilterSet = filterset(models.Currency, [])
+ExchangeRateFilterSet = filterset(
+    models.ExchangeRate, ["currency", "valid_from"], search=("currency__code",), valid_from=_dates()
+)
+PartnerFilterSet = filterset(
+    models.Partner, ["kind", "country", "currency", "active"], search=("code", "name", "email", "vat_number", "city")
+)
+ItemCategoryFilterSet = filterset(models.ItemCategory, ["parent"])
+ItemFilterSet = filterset(
+    models.Item,
+    ["procurement", "tracking", "category", "uom", "default_supplier", "active"],
+    search=("code", "name", "description"),
+)
+AreaFilterSet = filterset(models.Area, ["site"])
+WorkCenterFilterSet = filterset(models.WorkCenter, ["area", "calendar"])
+MachineFilterSet = filterset(models.Machine, ["work_center", "active"])
+WorkCalendarFilterSet = filterset(models.WorkCalendar, ["timezone"])
+ShiftFilterSet = filterset(models.Shift, ["calendar", "weekday"], search=("name",))
+CalendarExceptionFilterSet = filterset(
+    models.CalendarException, ["calendar", "is_working", "date"], search=("reason",), date=_dates()
+)
+TaskRunFilterSet = filterset(models.TaskRun, ["status", "task_name"], search=("title", "message"))
+DomainEventFilterSet = filterset(models.DomainEvent, ["name", "aggregate_type"], search=("name", "aggregate_id"))

@@ -1,0 +1,70 @@
+from django import forms
+
+from core import models
+
+
+class BootstrapWidgetsMixin:
+    """Bootstrap classes on every widget, so the generic form templates stay plain."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class TaktModelForm(BootstrapWidgetsMixin, forms.ModelForm):
+    pass
+
+
+class FilterForm(BootstrapWidgetsMixin, forms.Form):
+    pass
+
+
+def _form(model, fields: tuple[str, ...], **widgets) -> type[TaktModelForm]:
+    meta = type("Meta", (), {"model": model, "fields": fields, "widgets": widgets})
+    return type(f"{model.__name__}Form", (TaktModelForm,), {"Meta": meta})
+
+
+DATE = forms.DateInput(attrs={"type": "date"})
+TIME = forms.TimeInput(attrs={"type": "time"})
+
+CompanyForm = _form(models.Company, ("code", "name", "currency", "vat_number", "address"))
+SiteForm = _form(models.Site, ("company", "code", "name", "timezone", "address"))
+UnitCategoryForm = _form(models.UnitCategory, ("code", "name"))
+UnitForm = _form(models.Unit, ("code", "name", "category", "factor", "decimals"))
+CurrencyForm = _form(models.Currency, ("code", "name", "symbol", "decimals"))
+ExchangeRateForm = _form(models.ExchangeRate, ("currency", "valid_from", "rate"), valid_from=DATE)
+PartnerForm = _form(
+    models.Partner,
+    (
+        "code", "name", "kind", "parent", "currency", "lead_time_days", "payment_terms_days", "credit_limit",
+        "vat_number", "email", "phone", "street", "city", "postal_code", "country", "active",
+    ),
+)
+ItemCategoryForm = _form(models.ItemCategory, ("code", "name", "parent"))
+ItemForm = _form(
+    models.Item,
+    (
+        "code", "name", "description", "uom", "category", "procurement", "tracking", "lead_time_days",
+        "safety_stock", "lot_policy", "lot_qty", "min_qty", "multiple_qty", "standard_cost",
+        "default_supplier", "active",
+    ),
+    description=forms.Textarea(attrs={"rows": 3}),
+)
+AreaForm = _form(models.Area, ("site", "code", "name"))
+WorkCenterForm = _form(models.WorkCenter, ("area", "code", "name", "calendar", "hours_per_day", "cost_per_hour"))
+MachineForm = _form(models.Machine, ("work_center", "code", "name", "calendar", "active"))
+WorkCalendarForm = _form(models.WorkCalendar, ("code", "name", "timezone"))
+ShiftForm = _form(models.Shift, ("calendar", "name", "weekday", "start_time", "end_time"), start_time=TIME, end_time=TIME)
+CalendarExceptionForm = _form(
+    models.CalendarException,
+    ("calendar", "date", "is_working", "start_time", "end_time", "reason"),
+    date=DATE, start_time=TIME, end_time=TIME,
+)

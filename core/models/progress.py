@@ -1,0 +1,39 @@
+import uuid
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.urls import reverse
+
+from core.choices import TaskRunStatus
+
+
+class TaskRun(models.Model):
+    """One run of a long background job (MRP, scheduling, imports) and its live progress."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    task_name = models.CharField(max_length=200, db_index=True)
+    title = models.CharField(max_length=200)
+    params = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    status = models.CharField(max_length=16, choices=TaskRunStatus.choices, default=TaskRunStatus.PENDING)
+    percent = models.PositiveSmallIntegerField(default=0)
+    message = models.CharField(max_length=500, blank=True)
+    result = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("core:taskrun_detail", args=[self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (TaskRunStatus.SUCCEEDED, TaskRunStatus.FAILED)

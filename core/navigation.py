@@ -1,0 +1,48 @@
+"""The navigation menus. Each app registers its menus in AppConfig.ready(); users see what they may view."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url_name: str
+    permission: str = ""  # empty: any signed-in user
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+@dataclass(frozen=True)
+class Menu:
+    label: str
+    items: tuple[MenuItem, ...]
+
+
+_menus: list[Menu] = []
+
+
+def register_menu(menu: Menu) -> None:
+    if menu.label not in {m.label for m in _menus}:
+        _menus.append(menu)
+
+
+def menus_for(user) -> list[Menu]:
+    """The menus with only the entries this user may open; empty menus are left out."""
+    if not user.is_authenticated:
+        return []
+    visible = []
+    for menu in _menus:
+        items = tuple(item for item in menu.items if not item.permission or user.has_perm(item.permission))
+        if items:
+            visible.append(Menu(menu.label, items))
+    return visible
+
+
+def model_item(label: str, model_label: str) -> MenuItem:
+    """An entry for a model's list page, shown to who may view the model ("core.item")."""
+    app_label, model_name = model_label.split(".")
+    return MenuItem(label, f"{app_label}:{model_name}_list", f"{app_label}.view_{model_name}")

@@ -1,0 +1,243 @@
+"""Generic list / detail / create / edit / delete / CSV-export screens that every app reuses.
+
+One `ObjectScreens(...)` per model gives its five URLs and their permission checks: the list and
+detail need `view_<model>`, create `add_`, edit `change_`, delete `delete_`. Anonymous users are
+sent to the login page; signed-in users without the permission get 403.
+"""
+
+import csv
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditlog.models import LogEntry
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.db import models
+from django.db.models import ProtectedError, QuerySet
+from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views import generic
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+
+class ModelPermissionMixin(LoginRequiredMixin, PermissionRequiredMixin):
+    action = "view"
+    model: type[models.Model]
+
+    def get_permission_required(self):
+        meta = self.model._meta
+        return [f"{meta.app_label}.{self.action}_{meta.model_name}"]
+
+
+class _Echo:
+    """A file-like object whose write() returns the line, for streaming CSV rows."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+class ObjectListView(ModelPermissionMixin, SingleTableMixin, FilterView):
+    template_name = "generic/object_list.html"
+    screens: "ObjectScreens | None" = None
+
+    def get_queryset(self) -> QuerySet:
+        return self.screens.get_queryset()
+
+    def get_template_names(self):
+        # htmx filter/sort/page requests swap only the results.
+        if self.request.htmx and not self.request.htmx.boosted:
+            return ["generic/_object_list_results.html"]
+        return [self.template_name]
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "csv":
+            return self.export_csv()
+        return super().get(request, *args, **kwargs)
+
+    def export_csv(self) -> StreamingHttpResponse:
+        """The whole filtered list, all pages, as CSV."""
+        filterset = self.get_filterset(self.get_filterset_class())
+        queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else self.get_queryset()
+        table = self.table_class(queryset)
+        writer = csv.writer(_Echo())
+        response = StreamingHttpResponse(
+            (writer.writerow(row) for row in table.as_values()), content_type="text/csv; charset=utf-8"
+        )
+        name = slugify(self.model._meta.verbose_name_plural)
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.screens.context(self.request.user))
+        return context
+
+
+class ObjectDetailView(ModelPermissionMixin, generic.DetailView):
+    template_name = "generic/object_detail.html"
+    screens: "ObjectScreens | None" = None
+
+    def get_queryset(self) -> QuerySet:
+        return self.screens.get_queryset()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        obj = self.object
+        context.update(self.screens.context(self.request.user))
+        context["fields"] = list(_display_fields(obj))
+        context["related_tables"] = [
+            (title, table_class(queryset_of(obj), orderable=False))
+            for title, table_class, queryset_of in self.screens.related
+        ]
+        context["history"] = LogEntry.objects.get_for_object(obj).select_related("actor")[:20]
+        return context
+
+
+def _display_fields(obj: models.Model):
+    """(label, value, url) of each concrete field, for the generic detail page."""
+    for model_field in obj._meta.concrete_fields:
+        if model_field.primary_key or model_field.name in ("created_at", "updated_at"):
+            continue
+        if model_field.choices:
+            value = getattr(obj, f"get_{model_field.name}_display")()
+        else:
+            value = getattr(obj, model_field.name)
+        url = value.get_absolute_url() if model_field.is_relation and value is not None else None
+        yield model_field.verbose_name, value, url
+
+
+class _ObjectEditMixin(ModelPermissionMixin):
+    template_name = "generic/object_form.html"
+    screens: "ObjectScreens | None" = None
+
+    def get_form_class(self):
+        return self.screens.form
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Saved %(object)s.") % {"object": self.object})
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.screens.context(self.request.user))
+        return context
+
+
+class ObjectCreateView(_ObjectEditMixin, generic.CreateView):
+    action = "add"
+
+    def get_initial(self):
+        # Prefill from the query string, e.g. a "new machine" link from a work center page.
+        return {name: value for name, value in self.request.GET.items() if name in self.screens.form.base_fields}
+
+
+class ObjectUpdateView(_ObjectEditMixin, generic.UpdateView):
+    action = "change"
+
+    def get_queryset(self) -> QuerySet:
+        return self.screens.get_queryset()
+
+
+class ObjectDeleteView(ModelPermissionMixin, generic.DeleteView):
+    action = "delete"
+    template_name = "generic/object_confirm_delete.html"
+    screens: "ObjectScreens | None" = None
+
+    def get_queryset(self) -> QuerySet:
+        return self.screens.get_queryset()
+
+    def get_success_url(self) -> str:
+        return reverse(self.screens.url_name("list"))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.screens.context(self.request.user))
+        return context
+
+    def form_valid(self, form):
+        try:
+            response = super().form_valid(form)
+        except ProtectedError as exc:
+            used_by = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+            messages.error(
+                self.request,
+                _("%(object)s cannot be deleted: it is used by %(used_by)s.")
+                % {"object": self.object, "used_by": ", ".join(used_by)},
+            )
+            return HttpResponseRedirect(self.object.get_absolute_url())
+        messages.success(self.request, _("Deleted %(object)s.") % {"object": self.object})
+        return response
+
+
+@dataclass
+class ObjectScreens:
+    """The screens of one model. `related` lists (title, table class, obj -> queryset) for the detail page."""
+
+    model: type[models.Model]
+    table: Any
+    filterset: Any
+    form: Any = None
+    select_related: tuple[str, ...] = ()
+    annotate: dict[str, Any] = field(default_factory=dict)
+    related: list[tuple[str, Any, Any]] = field(default_factory=list)
+    editable: bool = True
+    detail_view: type = ObjectDetailView
+
+    @property
+    def meta(self):
+        return self.model._meta
+
+    @property
+    def path_prefix(self) -> str:
+        return slugify(self.meta.verbose_name_plural)
+
+    def url_name(self, action: str) -> str:
+        return f"{self.meta.app_label}:{self.meta.model_name}_{action}"
+
+    def get_queryset(self) -> QuerySet:
+        return self.model._default_manager.select_related(*self.select_related).annotate(**self.annotate)
+
+    def context(self, user) -> dict[str, Any]:
+        """What every generic template needs: titles, links and what this user may do."""
+        meta = self.meta
+
+        def may(action: str) -> bool:
+            return self.editable and user.has_perm(f"{meta.app_label}.{action}_{meta.model_name}")
+
+        return {
+            "screens": self,
+            "verbose_name": meta.verbose_name,
+            "verbose_name_plural": meta.verbose_name_plural,
+            "list_url": reverse(self.url_name("list")),
+            "add_url": reverse(self.url_name("add")) if self.editable else "",
+            "edit_url_name": self.url_name("edit"),
+            "delete_url_name": self.url_name("delete"),
+            "can_add": may("add"),
+            "can_change": may("change"),
+            "can_delete": may("delete"),
+        }
+
+    def urls(self) -> list[URLPattern]:
+        name, prefix = self.meta.model_name, self.path_prefix
+        # The pk's own converter, so a malformed id is a 404 rather than a query error.
+        pk = "<uuid:pk>" if isinstance(self.meta.pk, models.UUIDField) else "<int:pk>"
+        view_kwargs = {"model": self.model, "screens": self}
+        patterns = [
+            path(
+                f"{prefix}/",
+                ObjectListView.as_view(table_class=self.table, filterset_class=self.filterset, **view_kwargs),
+                name=f"{name}_list",
+            ),
+            path(f"{prefix}/{pk}/", self.detail_view.as_view(**view_kwargs), name=f"{name}_detail"),
+        ]
+        if self.editable:
+            patterns += [
+                path(f"{prefix}/add/", ObjectCreateView.as_view(**view_kwargs), name=f"{name}_add"),
+                path(f"{prefix}/{pk}/edit/", ObjectUpdateView.as_view(**view_kwargs), name=f"{name}_edit"),
+                path(f"{prefix}/{pk}/delete/", ObjectDeleteView.as_view(**view_kwargs), name=f"{name}_delete"),
+            ]
+        return patterns

@@ -1,0 +1,1 @@
+"""CRM: accounts, pipeline, quotations, service cases."""

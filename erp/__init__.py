@@ -1,0 +1,1 @@
+"""ERP: sales, purchase and production orders, valuation, costing, finance, people."""

@@ -1,0 +1,1 @@
+"""MES: execution on the shop floor, quality, genealogy, OEE."""

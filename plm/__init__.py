@@ -1,0 +1,1 @@
+"""PLM: engineering data, BOMs and routings with revisions, engineering change orders."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PlmConfig(AppConfig):
+    name = "plm"
+    verbose_name = "PLM"

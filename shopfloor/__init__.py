@@ -1,0 +1,1 @@
+"""Shopfloor: PLC devices over Modbus TCP and OPC UA feeding MES."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ShopfloorConfig(AppConfig):
+    name = "shopfloor"
+    verbose_name = "Shopfloor"

@@ -1,0 +1,1 @@
+"""SRM: sourcing, supplier portal and scorecards."""

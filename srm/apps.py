@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SrmConfig(AppConfig):
+    name = "srm"
+    verbose_name = "SRM"

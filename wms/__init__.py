@@ -1,0 +1,1 @@
+"""WMS: physical stock, the one stock ledger."""
