@@ -3,9 +3,11 @@ from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
-def _sync_roles(**kwargs):
+def _after_migrate(**kwargs):
+    from core.catalog import catalog_load
     from core.services.roles import ensure_permissions_exist, roles_sync
 
+    catalog_load()
     ensure_permissions_exist()
     roles_sync()
 
@@ -17,8 +19,8 @@ class CoreConfig(AppConfig):
     def ready(self):
         from core.navigation import Menu, MenuItem, model_item, register_menu
 
-        # Groups follow the permission tables after every migrate (and test-database flush).
-        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="core.sync_roles")
+        # The unit catalog and the role groups are (re)made after every migrate and test-database flush.
+        post_migrate.connect(_after_migrate, sender=self, dispatch_uid="core.after_migrate")
         register_menu(
             Menu(
                 _("Master data"),

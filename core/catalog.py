@@ -1,12 +1,12 @@
-"""The built-in unit-of-measure catalog and common currencies.
+"""The built-in unit-of-measure catalog and common currencies, present in every Takt database.
 
-Factors are to the category's reference unit (ea, kg, m, l, h, m2). Data is written out here, not
-imported from app code, so this migration stays valid whatever the code becomes.
+Loaded after every migrate (and test-database flush); factors are to the category's reference unit
+(ea, kg, m, l, h, m2).
 """
 
 from decimal import Decimal
 
-from django.db import migrations
+from core.models import Currency, Unit, UnitCategory
 
 CATEGORIES = {
     "count": ("Count", [
@@ -60,10 +60,8 @@ CURRENCIES = [
 ]
 
 
-def load(apps, schema_editor):
-    UnitCategory = apps.get_model("core", "UnitCategory")
-    Unit = apps.get_model("core", "Unit")
-    Currency = apps.get_model("core", "Currency")
+def catalog_load() -> None:
+    """Create the built-in units and currencies that are missing; existing rows are left as edited."""
     for code, (name, units) in CATEGORIES.items():
         category, _ = UnitCategory.objects.get_or_create(code=code, defaults={"name": name})
         for unit_code, unit_name, factor, decimals in units:
@@ -73,9 +71,3 @@ def load(apps, schema_editor):
             )
     for code, name, symbol, decimals in CURRENCIES:
         Currency.objects.get_or_create(code=code, defaults={"name": name, "symbol": symbol, "decimals": decimals})
-
-
-class Migration(migrations.Migration):
-    dependencies = [("core", "0001_initial")]
-
-    operations = [migrations.RunPython(load, migrations.RunPython.noop)]

@@ -1,0 +1,196 @@
+"""SmartAppliance Co., the demo company: its users, roles, site, calendars, equipment, items and partners.
+
+Loading is idempotent (records are matched by code), so `make demo` can run again over its data.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from core import models
+from core.choices import LotPolicy, PartnerKind, Procurement, Tracking
+from core.roles import Role
+
+DEMO_PASSWORD = "takt-demo"
+
+USERS = [
+    ("admin", "Ada", "Admin", Role.ADMIN),
+    ("planner", "Paul", "Chen", Role.PLANNER),
+    ("sales", "Sara", "Li", Role.SALES),
+    ("buyer", "Bo", "Wang", Role.BUYER),
+    ("engineer", "Emma", "Zhou", Role.ENGINEER),
+    ("warehouse", "Wei", "Zhang", Role.WAREHOUSE),
+    ("operator", "Omar", "Liu", Role.OPERATOR),
+    ("quality", "Qing", "Huang", Role.QUALITY),
+    ("finance", "Fang", "Xu", Role.FINANCE),
+    ("partner", "MediaHome", "API", Role.PARTNER),
+]
+
+# code, name, machines
+WORK_CENTERS = [
+    ("FAB", "PRESS", "Stamping presses", 2, "3SHIFT", "85"),
+    ("FAB", "MOLD", "Injection molding", 3, "3SHIFT", "70"),
+    ("ASM", "ASSY", "Kettle assembly lines", 2, "2SHIFT", "55"),
+    ("ASM", "TEST", "Electrical safety test", 1, "2SHIFT", "40"),
+    ("ASM", "PACK", "Packing", 1, "2SHIFT", "35"),
+]
+
+PARTNERS = [
+    ("C-MEDIA", "MediaHome GmbH", PartnerKind.CUSTOMER, "EUR", 0, "Hamburg", "DE", "500000"),
+    ("C-HOMEPLUS", "HomePlus Retail Ltd", PartnerKind.CUSTOMER, "USD", 0, "Chicago", "US", "300000"),
+    ("C-JD", "Jingdong Appliance Trading", PartnerKind.CUSTOMER, "CNY", 0, "Beijing", "CN", "2000000"),
+    ("S-HEAT", "Ningbo Heating Elements Co.", PartnerKind.SUPPLIER, "CNY", 14, "Ningbo", "CN", "0"),
+    ("S-STEEL", "Baoshan Steel Trading", PartnerKind.SUPPLIER, "CNY", 7, "Shanghai", "CN", "0"),
+    ("S-POLY", "Yangtze Polymers", PartnerKind.SUPPLIER, "CNY", 10, "Nanjing", "CN", "0"),
+    ("S-CABLE", "Yueqing Cable Works", PartnerKind.SUPPLIER, "CNY", 12, "Yueqing", "CN", "0"),
+    ("S-PACK", "Suzhou Packaging", PartnerKind.SUPPLIER, "CNY", 5, "Suzhou", "CN", "0"),
+]
+
+CATEGORIES = [
+    ("FG", "Finished goods"),
+    ("SA", "Subassemblies"),
+    ("RM", "Raw materials"),
+    ("EL", "Electrical parts"),
+    ("PK", "Packaging"),
+]
+
+# code, name, uom, category, procurement, tracking, lead time, safety stock, lot policy, lot/min/multiple, cost, supplier
+ITEMS = [
+    ("KT-200", "Electric kettle 1.7 l", "ea", "FG", Procurement.MAKE, Tracking.SERIAL, 2, "50",
+     LotPolicy.MIN_MULTIPLE, (None, "100", "50"), "142.00", None),
+    ("KT-BODY", "Kettle body, stainless", "ea", "SA", Procurement.MAKE, Tracking.NONE, 1, "0",
+     LotPolicy.LOT_FOR_LOT, (None, None, None), "38.50", None),
+    ("KT-LID", "Kettle lid", "ea", "SA", Procurement.MAKE, Tracking.NONE, 1, "0",
+     LotPolicy.FIXED, ("500", None, None), "6.20", None),
+    ("KT-BASE", "Power base 360°", "ea", "SA", Procurement.MAKE, Tracking.LOT, 1, "0",
+     LotPolicy.LOT_FOR_LOT, (None, None, None), "24.80", None),
+    ("HE-2000", "Heating element 2 kW", "ea", "EL", Procurement.BUY, Tracking.LOT, 14, "200",
+     LotPolicy.MIN_MULTIPLE, (None, "500", "100"), "18.40", "S-HEAT"),
+    ("TH-01", "Thermostat with steam switch", "ea", "EL", Procurement.BUY, Tracking.LOT, 14, "200",
+     LotPolicy.MIN_MULTIPLE, (None, "500", "100"), "7.90", "S-HEAT"),
+    ("SS-304", "Stainless steel sheet 0.6 mm", "kg", "RM", Procurement.BUY, Tracking.LOT, 7, "300",
+     LotPolicy.FIXED, ("1000", None, None), "21.50", "S-STEEL"),
+    ("PP-WHT", "Polypropylene granulate, white", "kg", "RM", Procurement.BUY, Tracking.LOT, 10, "200",
+     LotPolicy.FIXED, ("500", None, None), "11.20", "S-POLY"),
+    ("CB-EU", "Power cable 1 m, EU plug", "ea", "EL", Procurement.BUY, Tracking.NONE, 12, "300",
+     LotPolicy.MIN_MULTIPLE, (None, "1000", "250"), "4.60", "S-CABLE"),
+    ("BOX-KT", "Kettle carton with inserts", "ea", "PK", Procurement.BUY, Tracking.NONE, 5, "200",
+     LotPolicy.FIXED, ("1000", None, None), "3.10", "S-PACK"),
+]
+
+
+def load() -> dict[str, int]:
+    cny, eur, usd = (models.Currency.objects.get(code=code) for code in ("CNY", "EUR", "USD"))
+    for currency, rates in ((eur, ("7.72", "7.81", "7.86")), (usd, ("7.16", "7.21", "7.18"))):
+        for months_back, rate in zip((12, 6, 1), rates, strict=True):
+            models.ExchangeRate.objects.update_or_create(
+                currency=currency,
+                valid_from=datetime.date.today().replace(day=1) - datetime.timedelta(days=30 * months_back),
+                defaults={"rate": Decimal(rate)},
+            )
+    company, _ = models.Company.objects.update_or_create(
+        code="SAC",
+        defaults={
+            "name": "SmartAppliance Co.",
+            "currency": cny,
+            "vat_number": "91320500MA1XYZ1234",
+            "address": "88 Xinghu Street, Suzhou Industrial Park, Jiangsu, China",
+        },
+    )
+    site, _ = models.Site.objects.update_or_create(
+        code="SZ1", defaults={"company": company, "name": "Suzhou plant", "timezone": "Asia/Shanghai"}
+    )
+    calendars = _calendars()
+    areas = {
+        code: models.Area.objects.update_or_create(code=code, defaults={"site": site, "name": name})[0]
+        for code, name in (("FAB", "Fabrication hall"), ("ASM", "Assembly hall"))
+    }
+    for area, code, name, machines, calendar, rate in WORK_CENTERS:
+        work_center, _ = models.WorkCenter.objects.update_or_create(
+            code=code,
+            defaults={"area": areas[area], "name": name, "calendar": calendars[calendar], "cost_per_hour": Decimal(rate)},
+        )
+        for number in range(1, machines + 1):
+            models.Machine.objects.update_or_create(
+                code=f"{code}-{number}", defaults={"work_center": work_center, "name": f"{name} #{number}"}
+            )
+    currencies = {c.code: c for c in models.Currency.objects.all()}
+    for code, name, kind, currency, lead_time, city, country, credit in PARTNERS:
+        models.Partner.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name, "kind": kind, "currency": currencies[currency], "lead_time_days": lead_time,
+                "city": city, "country": country, "credit_limit": Decimal(credit),
+                "email": f"orders@{code.lower().split('-')[1]}.example",
+            },
+        )
+    categories = {
+        code: models.ItemCategory.objects.update_or_create(code=code, defaults={"name": name})[0]
+        for code, name in CATEGORIES
+    }
+    units = {u.code: u for u in models.Unit.objects.all()}
+    for (code, name, uom, category, procurement, tracking, lead_time, safety, policy, (lot, minimum, multiple),
+         cost, supplier) in ITEMS:
+        models.Item.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name, "uom": units[uom], "category": categories[category], "procurement": procurement,
+                "tracking": tracking, "lead_time_days": lead_time, "safety_stock": Decimal(safety),
+                "lot_policy": policy, "lot_qty": lot and Decimal(lot), "min_qty": minimum and Decimal(minimum),
+                "multiple_qty": multiple and Decimal(multiple), "standard_cost": Decimal(cost),
+                "default_supplier": models.Partner.objects.get(code=supplier) if supplier else None,
+            },
+        )
+    _users()
+    return {"items": models.Item.objects.count(), "machines": models.Machine.objects.count(), "users": len(USERS)}
+
+
+def _calendars() -> dict[str, models.WorkCalendar]:
+    two_shift, _ = models.WorkCalendar.objects.update_or_create(
+        code="2SHIFT", defaults={"name": "Two shifts, Monday to Friday", "timezone": "Asia/Shanghai"}
+    )
+    three_shift, _ = models.WorkCalendar.objects.update_or_create(
+        code="3SHIFT", defaults={"name": "Three shifts, Monday to Saturday", "timezone": "Asia/Shanghai"}
+    )
+    shifts = {
+        two_shift: (range(5), [("Early", "06:00", "14:00"), ("Late", "14:00", "22:00")]),
+        three_shift: (range(6), [("Early", "06:00", "14:00"), ("Late", "14:00", "22:00"), ("Night", "22:00", "06:00")]),
+    }
+    for calendar, (weekdays, day_shifts) in shifts.items():
+        for weekday in weekdays:
+            for name, start, end in day_shifts:
+                models.Shift.objects.update_or_create(
+                    calendar=calendar, weekday=weekday, name=name,
+                    defaults={"start_time": datetime.time.fromisoformat(start), "end_time": datetime.time.fromisoformat(end)},
+                )
+        year = datetime.date.today().year
+        for offset in range(7):  # National Day golden week
+            models.CalendarException.objects.update_or_create(
+                calendar=calendar, date=datetime.date(year, 10, 1) + datetime.timedelta(days=offset),
+                defaults={"is_working": False, "reason": "National Day holiday"},
+            )
+        models.CalendarException.objects.update_or_create(
+            calendar=calendar, date=datetime.date(year + 1, 1, 1),
+            defaults={"is_working": False, "reason": "New Year's Day"},
+        )
+    return {"2SHIFT": two_shift, "3SHIFT": three_shift}
+
+
+def _users() -> None:
+    user_model = get_user_model()
+    for username, first, last, role in USERS:
+        user, created = user_model.objects.get_or_create(
+            username=username,
+            defaults={"first_name": first, "last_name": last, "email": f"{username}@smartappliance.example"},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+        user.is_staff = user.is_superuser = role == Role.ADMIN
+        user.save()
+        user.groups.set([Group.objects.get(name=role.value)])
+
+
+def logins() -> list[tuple[str, str]]:
+    return [(username, role.label) for username, _first, _last, role in USERS]

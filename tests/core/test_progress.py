@@ -1,0 +1,102 @@
+import time
+
+import pytest
+from celery import shared_task
+from django.urls import reverse
+from kombu.exceptions import OperationalError
+
+from core import events
+from core.choices import TaskRunStatus
+from core.models import DomainEvent, TaskRun
+from core.roles import Role
+from core.services import progress
+from core.services.progress import task_run_execute, task_run_start
+
+
+@shared_task(name="tests.count_to")
+def count_to(run_id):
+    def work(run, report):
+        total = run.params["n"]
+        for done in range(1, total + 1):
+            report(done * 100 // total, f"{done} of {total}")
+        if run.params.get("fail"):
+            raise ValueError("the plan has a cycle: A > B > A")
+        return {"counted": total}
+
+    task_run_execute(run_id=run_id, work=work)
+
+
+def finished(run: TaskRun, timeout: float = 20.0) -> TaskRun:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run.refresh_from_db()
+        if run.is_finished:
+            return run
+        time.sleep(0.05)
+    raise AssertionError(f"run still {run.status} after {timeout}s")
+
+
+@pytest.mark.celery
+def test_a_run_reports_progress_and_its_result_through_a_real_worker(celery_worker, make_user):
+    user = make_user(Role.PLANNER)
+    run = finished(task_run_start(task_name="tests.count_to", title="Count", params={"n": 4}, user=user))
+
+    assert run.status == TaskRunStatus.SUCCEEDED
+    assert run.percent == 100 and run.result == {"counted": 4}
+    assert run.started_at <= run.finished_at and run.created_by == user
+    event = DomainEvent.objects.get(name=events.TASK_RUN_FINISHED, aggregate_id=str(run.pk))
+    assert event.payload["status"] == "succeeded"
+
+
+@pytest.mark.celery
+def test_a_failing_run_is_marked_failed_with_its_reason(celery_worker):
+    run = finished(task_run_start(task_name="tests.count_to", title="Count", params={"n": 2, "fail": True}))
+    assert run.status == TaskRunStatus.FAILED
+    assert run.error == "the plan has a cycle: A > B > A"
+    assert run.result is None
+
+
+@pytest.mark.django_db
+def test_a_redelivered_run_whose_worker_died_is_failed_not_run_twice():
+    run = TaskRun.objects.create(task_name="tests.count_to", title="Count", params={"n": 1})
+    TaskRun.objects.filter(pk=run.pk).update(status=TaskRunStatus.RUNNING, percent=40)
+
+    task_run_execute(run_id=run.pk, work=lambda run, report: pytest.fail("must not run again"))
+
+    run.refresh_from_db()
+    assert run.status == TaskRunStatus.FAILED and run.error == progress.WORKER_LOST and run.percent == 40
+
+
+@pytest.mark.django_db
+def test_an_unreachable_queue_fails_the_run_with_a_clear_message(monkeypatch, django_capture_on_commit_callbacks):
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(progress.current_app, "send_task", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = task_run_start(task_name="tests.count_to", title="Count", params={"n": 1})
+    run.refresh_from_db()
+    assert run.status == TaskRunStatus.FAILED and run.error == progress.QUEUE_UNAVAILABLE
+
+
+@pytest.mark.django_db
+def test_the_progress_partial_polls_until_the_run_finishes(client_as, api_as):
+    run = TaskRun.objects.create(task_name="tests.count_to", title="Count", status=TaskRunStatus.RUNNING, percent=30)
+    client = client_as(Role.PLANNER)
+    url = reverse("core:taskrun_progress", args=[run.pk])
+
+    response = client.get(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert b'hx-trigger="every 1s"' in response.content and b"30%" in response.content
+
+    TaskRun.objects.filter(pk=run.pk).update(status=TaskRunStatus.SUCCEEDED, percent=100, result={"ok": True})
+    response = client.get(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 286  # htmx stops polling
+    assert b"hx-trigger" not in response.content
+
+    page = client.get(run.get_absolute_url())
+    assert page.status_code == 200 and b"run-progress" in page.content
+
+    status = api_as(Role.PLANNER).get(f"/api/v1/core/task-runs/{run.pk}/")
+    assert status.status_code == 200
+    assert status.json()["status"] == "succeeded" and status.json()["percent"] == 100
