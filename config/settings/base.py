@@ -126,8 +126,9 @@ MEDIA_ROOT = Path(env("TAKT_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "core.api.authentication.AuditedSessionAuthentication",
+        # Token first: its WWW-Authenticate header makes a missing credential a 401, not a 403.
         "core.api.authentication.AuditedTokenAuthentication",
+        "core.api.authentication.AuditedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.RoleModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": [

@@ -1,0 +1,84 @@
+"""Who may reach what: anonymous users nowhere, roles only where MODEL_ACCESS lets them."""
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+
+from core.roles import Role
+from core.services.roles import model_access
+from tests.urls import all_urls
+
+# Reachable without signing in: the sign-in page, the token endpoint (POST with a password), and the
+# POST-only sign-out and language switch, which show nothing.
+PUBLIC = {"/accounts/login/", "/accounts/logout/", "/api/v1/auth/token/", "/i18n/setlang/"}
+
+
+def test_every_model_of_every_takt_app_has_an_access_rule():
+    rules = model_access()
+    models = [m._meta.label_lower for app in settings.TAKT_APPS for m in apps.get_app_config(app).get_models()]
+    assert [label for label in models if label not in rules] == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "url"), [u for u in all_urls() if u[1] not in PUBLIC])
+def test_anonymous_requests_are_refused_everywhere(client, name, url):
+    response = client.get(url)
+    if url.startswith("/api/"):
+        assert response.status_code in (401, 403), name
+    else:
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), name
+
+
+@pytest.mark.django_db
+def test_the_admin_console_sends_anonymous_users_to_its_login(client):
+    response = client.get("/admin/core/item/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+FINANCE_PAGES = ["/core/currencies/", "/core/exchange-rates/", "/core/exchange-rates/add/"]
+FINANCE_APIS = ["/api/v1/core/exchange-rates/"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", FINANCE_PAGES)
+def test_an_operator_cannot_reach_finance_pages(client_as, url):
+    assert client_as(Role.OPERATOR).get(url).status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", FINANCE_APIS)
+def test_an_operator_cannot_reach_finance_apis(api_as, url):
+    api = api_as(Role.OPERATOR)
+    assert api.get(url).status_code == 403
+    payload = {"currency": "EUR", "valid_from": "2026-01-01", "rate": "7.9"}
+    assert api.post(url, payload, format="json").status_code == 403
+
+
+@pytest.mark.django_db
+def test_finance_can_reach_and_change_exchange_rates(client_as, api_as):
+    assert client_as(Role.FINANCE).get("/core/exchange-rates/add/").status_code == 200
+    created = api_as(Role.FINANCE).post(
+        "/api/v1/core/exchange-rates/", {"currency": "EUR", "valid_from": "2026-01-01", "rate": "7.9"}, format="json"
+    )
+    assert created.status_code == 201, created.content
+
+
+CORE_LISTS = {label: f"/core/{path}/" for label, path in [
+    ("core.item", "items"), ("core.partner", "partners"), ("core.currency", "currencies"),
+    ("core.workcenter", "work-centers"), ("core.domainevent", "domain-events"), ("core.numbersequence", None),
+] if path}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("label", sorted(CORE_LISTS))
+def test_list_pages_follow_the_access_table(client_as, role, label):
+    rule = model_access()[label]
+    allowed = role == Role.ADMIN or role in rule.view
+    assert client_as(role).get(CORE_LISTS[label]).status_code == (200 if allowed else 403)
+
+
+@pytest.mark.django_db
+def test_menus_show_only_what_the_role_may_open(client_as):
+    operator_home = client_as(Role.OPERATOR).get("/").content.decode()
+    assert "/core/items/" in operator_home and "/core/currencies/" not in operator_home
