@@ -14,6 +14,14 @@ class SearchFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     search_fields: tuple[str, ...] = ()
 
+    @property
+    def form(self):
+        form = super().form
+        # Search first: it is what people reach for.
+        if "q" in form.fields and next(iter(form.fields)) != "q":
+            form.fields = {"q": form.fields.pop("q"), **form.fields}
+        return form
+
     def search(self, queryset, name, value):
         query = Q()
         for field in self.search_fields:

@@ -1,6 +1,22 @@
 import django_tables2 as tables
+from django.db.models import DecimalField
 
 from core import models
+from core.formatting import trim_decimal
+
+
+class DecimalColumn(tables.Column):
+    """Right-aligned, without the trailing zeros of the column's full scale."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "text-end"}, "th": {"class": "text-end"}})
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return trim_decimal(value)
+
+    def value(self, value):  # exports keep the full value
+        return value
 
 
 class TaktTable(tables.Table):
@@ -13,7 +29,12 @@ class TaktTable(tables.Table):
 
 def _table(model, fields: tuple[str, ...], link: str = "code", **columns) -> type[tables.Table]:
     """A list table for a model: the `link` column opens the record."""
-    attrs = {link: tables.Column(linkify=True), **columns}
+    decimals = {
+        name: DecimalColumn()
+        for name in fields
+        if isinstance(model._meta.get_field(name), DecimalField) and name not in columns
+    }
+    attrs = {**decimals, link: tables.Column(linkify=True), **columns}
     meta = type("Meta", (TaktTable.Meta,), {"model": model, "fields": fields})
     return type(f"{model.__name__}Table", (TaktTable,), {**attrs, "Meta": meta})
 

@@ -189,7 +189,7 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "core.taskrun",
     "core.numbersequence",
 )
-AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login")
+AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login", "created_at", "updated_at")
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.db import models
 from django.urls import reverse
 
@@ -10,6 +12,16 @@ class TaktModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs):
+        # Hold decimals at their column's scale, as the database will: the audit trail then sees
+        # 85 and 85.0000 as the same value, and the instance matches what a reload returns.
+        for field in self._meta.concrete_fields:
+            if isinstance(field, models.DecimalField):
+                value = getattr(self, field.attname)
+                if value is not None:
+                    setattr(self, field.attname, Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places)))
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse(f"{self._meta.app_label}:{self._meta.model_name}_detail", args=[self.pk])

@@ -6,6 +6,7 @@ sent to the login page; signed-in users without the permission get 403.
 """
 
 import csv
+from decimal import Decimal
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.views import generic
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
+
+from core.formatting import trim_decimal
 
 
 class ModelPermissionMixin(LoginRequiredMixin, PermissionRequiredMixin):
@@ -92,8 +95,18 @@ class ObjectDetailView(ModelPermissionMixin, generic.DetailView):
             (title, table_class(queryset_of(obj), orderable=False))
             for title, table_class, queryset_of in self.screens.related
         ]
-        context["history"] = LogEntry.objects.get_for_object(obj).select_related("actor")[:20]
+        context["history"] = _history(obj)
         return context
+
+
+def _history(obj: models.Model, limit: int = 20) -> list[tuple[LogEntry, list[tuple[str, str, str]]]]:
+    """The audit entries of a record with their changes to its own fields, as (label, old, new)."""
+    labels = {str(f.verbose_name) for f in obj._meta.concrete_fields if not f.primary_key}
+    entries = LogEntry.objects.get_for_object(obj).select_related("actor")[:limit]
+    return [
+        (entry, [(label, old, new) for label, (old, new) in entry.changes_display_dict.items() if label in labels])
+        for entry in entries
+    ]
 
 
 def _display_fields(obj: models.Model):
@@ -105,6 +118,8 @@ def _display_fields(obj: models.Model):
             value = getattr(obj, f"get_{model_field.name}_display")()
         else:
             value = getattr(obj, model_field.name)
+        if isinstance(value, Decimal):
+            value = trim_decimal(value)
         url = value.get_absolute_url() if model_field.is_relation and value is not None else None
         yield model_field.verbose_name, value, url
 

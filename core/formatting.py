@@ -1,0 +1,8 @@
+from decimal import Decimal
+
+
+def trim_decimal(value: Decimal, min_places: int = 2) -> str:
+    """A decimal as people read it: no trailing zeros beyond `min_places` (3.100000 -> 3.10, 0.000001 stays)."""
+    text = f"{value.normalize():f}"
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction.ljust(min_places, '0')}" if min_places or fraction else whole
