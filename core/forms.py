@@ -44,17 +44,44 @@ ExchangeRateForm = _form(models.ExchangeRate, ("currency", "valid_from", "rate")
 PartnerForm = _form(
     models.Partner,
     (
-        "code", "name", "kind", "parent", "currency", "lead_time_days", "payment_terms_days", "credit_limit",
-        "vat_number", "email", "phone", "street", "city", "postal_code", "country", "active",
+        "code",
+        "name",
+        "kind",
+        "parent",
+        "currency",
+        "lead_time_days",
+        "payment_terms_days",
+        "credit_limit",
+        "vat_number",
+        "email",
+        "phone",
+        "street",
+        "city",
+        "postal_code",
+        "country",
+        "active",
     ),
 )
 ItemCategoryForm = _form(models.ItemCategory, ("code", "name", "parent"))
 ItemForm = _form(
     models.Item,
     (
-        "code", "name", "description", "uom", "category", "procurement", "tracking", "lead_time_days",
-        "safety_stock", "lot_policy", "lot_qty", "min_qty", "multiple_qty", "standard_cost",
-        "default_supplier", "active",
+        "code",
+        "name",
+        "description",
+        "uom",
+        "category",
+        "procurement",
+        "tracking",
+        "lead_time_days",
+        "safety_stock",
+        "lot_policy",
+        "lot_qty",
+        "min_qty",
+        "multiple_qty",
+        "standard_cost",
+        "default_supplier",
+        "active",
     ),
     description=forms.Textarea(attrs={"rows": 3}),
 )
@@ -62,9 +89,13 @@ AreaForm = _form(models.Area, ("site", "code", "name"))
 WorkCenterForm = _form(models.WorkCenter, ("area", "code", "name", "calendar", "hours_per_day", "cost_per_hour"))
 MachineForm = _form(models.Machine, ("work_center", "code", "name", "calendar", "active"))
 WorkCalendarForm = _form(models.WorkCalendar, ("code", "name", "timezone"))
-ShiftForm = _form(models.Shift, ("calendar", "name", "weekday", "start_time", "end_time"), start_time=TIME, end_time=TIME)
+ShiftForm = _form(
+    models.Shift, ("calendar", "name", "weekday", "start_time", "end_time"), start_time=TIME, end_time=TIME
+)
 CalendarExceptionForm = _form(
     models.CalendarException,
     ("calendar", "date", "is_working", "start_time", "end_time", "reason"),
-    date=DATE, start_time=TIME, end_time=TIME,
+    date=DATE,
+    start_time=TIME,
+    end_time=TIME,
 )

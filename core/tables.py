@@ -55,7 +55,8 @@ ItemTable = _table(
 )
 AreaTable = _table(models.Area, ("code", "name", "site"))
 WorkCenterTable = _table(
-    models.WorkCenter, ("code", "name", "area", "calendar", "hours_per_day", "cost_per_hour"),
+    models.WorkCenter,
+    ("code", "name", "area", "calendar", "hours_per_day", "cost_per_hour"),
     machine_count=tables.Column(verbose_name="Machines", orderable=True),
 )
 MachineTable = _table(models.Machine, ("code", "name", "work_center", "calendar", "active"))
@@ -70,6 +71,7 @@ TaskRunTable = _table(
     link="title",
 )
 DomainEventTable = _table(
-    models.DomainEvent, ("id", "name", "aggregate_type", "aggregate_id", "occurred_at", "dispatched_at", "attempts"),
+    models.DomainEvent,
+    ("id", "name", "aggregate_type", "aggregate_id", "occurred_at", "dispatched_at", "attempts"),
     link="id",
 )

@@ -38,7 +38,9 @@ SCREENS = [
     _screens(
         models.Area,
         select_related=("site",),
-        related=[("Work centers", tables.WorkCenterTable, lambda a: a.work_centers.annotate(machine_count=Count("machines")))],
+        related=[
+            ("Work centers", tables.WorkCenterTable, lambda a: a.work_centers.annotate(machine_count=Count("machines")))
+        ],
     ),
     _screens(
         models.WorkCenter,

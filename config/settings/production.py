@@ -6,7 +6,7 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
-if SECRET_KEY == "insecure-dev-key-change-me":  # noqa: F405
+if SECRET_KEY == DEV_SECRET_KEY:  # noqa: F405
     raise ImproperlyConfigured("Set DJANGO_SECRET_KEY: production refuses the default secret key.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -5,6 +5,7 @@ from rest_framework import exceptions
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.views import exception_handler as drf_exception_handler
 
+
 def _flatten(detail, field=None):
     if isinstance(detail, dict):
         for key, value in detail.items():

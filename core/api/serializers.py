@@ -44,21 +44,50 @@ ExchangeRateSerializer = serializer(
 PartnerSerializer = serializer(
     models.Partner,
     (
-        "code", "name", "kind", "parent", "currency", "lead_time_days", "payment_terms_days", "credit_limit",
-        "vat_number", "email", "phone", "street", "city", "postal_code", "country", "active",
+        "code",
+        "name",
+        "kind",
+        "parent",
+        "currency",
+        "lead_time_days",
+        "payment_terms_days",
+        "credit_limit",
+        "vat_number",
+        "email",
+        "phone",
+        "street",
+        "city",
+        "postal_code",
+        "country",
+        "active",
     ),
     parent=by_code(models.Partner, required=False, allow_null=True),
     currency=by_code(models.Currency, required=False, allow_null=True),
 )
 ItemCategorySerializer = serializer(
-    models.ItemCategory, ("code", "name", "parent"), parent=by_code(models.ItemCategory, required=False, allow_null=True)
+    models.ItemCategory,
+    ("code", "name", "parent"),
+    parent=by_code(models.ItemCategory, required=False, allow_null=True),
 )
 ItemSerializer = serializer(
     models.Item,
     (
-        "code", "name", "description", "uom", "category", "procurement", "tracking", "lead_time_days",
-        "safety_stock", "lot_policy", "lot_qty", "min_qty", "multiple_qty", "standard_cost",
-        "default_supplier", "active",
+        "code",
+        "name",
+        "description",
+        "uom",
+        "category",
+        "procurement",
+        "tracking",
+        "lead_time_days",
+        "safety_stock",
+        "lot_policy",
+        "lot_qty",
+        "min_qty",
+        "multiple_qty",
+        "standard_cost",
+        "default_supplier",
+        "active",
     ),
     uom=by_code(models.Unit),
     category=by_code(models.ItemCategory, required=False, allow_null=True),
@@ -94,7 +123,18 @@ class TaskRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = models.TaskRun
         fields = (
-            "id", "task_name", "title", "params", "status", "percent", "message", "result", "error",
-            "created_by", "created_at", "started_at", "finished_at",
+            "id",
+            "task_name",
+            "title",
+            "params",
+            "status",
+            "percent",
+            "message",
+            "result",
+            "error",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
         )
         read_only_fields = fields

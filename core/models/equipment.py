@@ -29,7 +29,10 @@ class WorkCenter(TaktModel):
     name = models.CharField(max_length=200)
     calendar = models.ForeignKey("core.WorkCalendar", null=True, blank=True, on_delete=models.PROTECT)
     hours_per_day = models.DecimalField(
-        max_digits=5, decimal_places=2, default=Decimal("8"), validators=[MinValueValidator(Decimal("0"))],
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("8"),
+        validators=[MinValueValidator(Decimal("0"))],
         help_text=_("Capacity per machine and day when no calendar is set."),
     )
     cost_per_hour = models.DecimalField(
@@ -50,7 +53,10 @@ class Machine(TaktModel):
     code = code_field()
     name = models.CharField(max_length=200)
     calendar = models.ForeignKey(
-        "core.WorkCalendar", null=True, blank=True, on_delete=models.PROTECT,
+        "core.WorkCalendar",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         help_text=_("Overrides the work center's calendar."),
     )
     active = models.BooleanField(default=True)

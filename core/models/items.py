@@ -40,15 +40,20 @@ class Item(TaktModel):
     lot_policy = models.CharField(max_length=16, choices=LotPolicy.choices, default=LotPolicy.LOT_FOR_LOT)
     lot_qty = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True, validators=NON_NEGATIVE)
     min_qty = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True, validators=NON_NEGATIVE)
-    multiple_qty = models.DecimalField(
-        max_digits=18, decimal_places=6, null=True, blank=True, validators=NON_NEGATIVE
-    )
+    multiple_qty = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True, validators=NON_NEGATIVE)
     standard_cost = models.DecimalField(
-        max_digits=18, decimal_places=6, default=Decimal("0"), validators=NON_NEGATIVE,
+        max_digits=18,
+        decimal_places=6,
+        default=Decimal("0"),
+        validators=NON_NEGATIVE,
         help_text=_("Per unit of measure, in the company currency."),
     )
     default_supplier = models.ForeignKey(
-        "core.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="supplied_items",
+        "core.Partner",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supplied_items",
         limit_choices_to={"kind__in": [PartnerKind.SUPPLIER, PartnerKind.BOTH]},
     )
     active = models.BooleanField(default=True)

@@ -15,7 +15,11 @@ class Partner(TaktModel):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=PartnerKind.choices)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
         help_text=_("The group or head office this partner belongs to."),
     )
     currency = models.ForeignKey("core.Currency", null=True, blank=True, on_delete=models.PROTECT)

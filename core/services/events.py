@@ -59,11 +59,7 @@ def subscriptions() -> list[Subscription]:
 
 
 def subscriptions_for(event_name: str, mode: HandlerMode | None = None) -> list[Subscription]:
-    return [
-        s
-        for s in _subscriptions
-        if s.event_name in (event_name, ALL_EVENTS) and (mode is None or s.mode == mode)
-    ]
+    return [s for s in _subscriptions if s.event_name in (event_name, ALL_EVENTS) and (mode is None or s.mode == mode)]
 
 
 def event_publish(

@@ -16,9 +16,7 @@ def next_document_number(*, doc_type: str, on: datetime.date | None = None) -> s
     year = (on or timezone.localdate()).year
     with transaction.atomic():
         # Create the counter if this is the year's first document; a concurrent creator is ignored.
-        NumberSequence.objects.bulk_create(
-            [NumberSequence(doc_type=doc_type, year=year)], ignore_conflicts=True
-        )
+        NumberSequence.objects.bulk_create([NumberSequence(doc_type=doc_type, year=year)], ignore_conflicts=True)
         sequence = NumberSequence.objects.select_for_update().get(doc_type=doc_type, year=year)
         sequence.last_value += 1
         sequence.save(update_fields=["last_value"])

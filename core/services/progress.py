@@ -54,15 +54,17 @@ def _enqueue(run: TaskRun) -> None:
 
 def _finish(run_id: Any, *, status: str, result: Any = None, error: str = "") -> None:
     with transaction.atomic():
-        updated = TaskRun.objects.filter(pk=run_id).exclude(
-            status__in=[TaskRunStatus.SUCCEEDED, TaskRunStatus.FAILED]
-        ).update(
-            status=status,
-            result=result,
-            error=error,
-            percent=100 if status == TaskRunStatus.SUCCEEDED else F("percent"),
-            message=_("Done") if status == TaskRunStatus.SUCCEEDED else _("Failed"),
-            finished_at=timezone.now(),
+        updated = (
+            TaskRun.objects.filter(pk=run_id)
+            .exclude(status__in=[TaskRunStatus.SUCCEEDED, TaskRunStatus.FAILED])
+            .update(
+                status=status,
+                result=result,
+                error=error,
+                percent=100 if status == TaskRunStatus.SUCCEEDED else F("percent"),
+                message=_("Done") if status == TaskRunStatus.SUCCEEDED else _("Failed"),
+                finished_at=timezone.now(),
+            )
         )
         if updated:
             run = TaskRun.objects.get(pk=run_id)

@@ -43,10 +43,7 @@ def roles_sync() -> dict[str, int]:
     """Create or update one group per role with exactly the permissions the apps grant it."""
     takt_apps = {config.label for config in apps.get_app_configs() if config.name in settings.TAKT_APPS}
     granted = _role_permissions(model_access())
-    permissions = {
-        (p.content_type.app_label, p.codename): p
-        for p in Permission.objects.select_related("content_type")
-    }
+    permissions = {(p.content_type.app_label, p.codename): p for p in Permission.objects.select_related("content_type")}
     counts = {}
     for role in Role:
         group, _ = Group.objects.get_or_create(name=role.value)

@@ -6,8 +6,8 @@ sent to the login page; signed-in users without the permission get 403.
 """
 
 import csv
-from decimal import Decimal
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from auditlog.models import LogEntry

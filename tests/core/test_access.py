@@ -63,10 +63,18 @@ def test_finance_can_reach_and_change_exchange_rates(client_as, api_as):
     assert created.status_code == 201, created.content
 
 
-CORE_LISTS = {label: f"/core/{path}/" for label, path in [
-    ("core.item", "items"), ("core.partner", "partners"), ("core.currency", "currencies"),
-    ("core.workcenter", "work-centers"), ("core.domainevent", "domain-events"), ("core.numbersequence", None),
-] if path}
+CORE_LISTS = {
+    label: f"/core/{path}/"
+    for label, path in [
+        ("core.item", "items"),
+        ("core.partner", "partners"),
+        ("core.currency", "currencies"),
+        ("core.workcenter", "work-centers"),
+        ("core.domainevent", "domain-events"),
+        ("core.numbersequence", None),
+    ]
+    if path
+}
 
 
 @pytest.mark.django_db

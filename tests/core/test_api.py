@@ -52,7 +52,9 @@ def test_invalid_payloads_get_400_with_each_field_and_reason(api_as):
 
 def test_model_rules_apply_to_the_api_as_to_the_forms(api_as):
     response = api_as(Role.ENGINEER).post(
-        "/api/v1/core/items/", {"code": "X2", "name": "Fixed, no lot", "uom": "ea", "lot_policy": "fixed"}, format="json"
+        "/api/v1/core/items/",
+        {"code": "X2", "name": "Fixed, no lot", "uom": "ea", "lot_policy": "fixed"},
+        format="json",
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "lot_qty"
@@ -71,8 +73,14 @@ def test_create_read_update_by_business_codes_and_the_audit_knows_the_token_user
     api = api_as(Role.ENGINEER)
     created = api.post(
         "/api/v1/core/items/",
-        {"code": "HE-2000", "name": "Heating element", "uom": "ea", "default_supplier": "S-HEAT",
-         "standard_cost": "18.40", "lead_time_days": 14},
+        {
+            "code": "HE-2000",
+            "name": "Heating element",
+            "uom": "ea",
+            "default_supplier": "S-HEAT",
+            "standard_cost": "18.40",
+            "lead_time_days": 14,
+        },
         format="json",
     )
     assert created.status_code == 201, created.content
@@ -88,7 +96,8 @@ def test_create_read_update_by_business_codes_and_the_audit_knows_the_token_user
 def test_a_customer_cannot_be_the_default_supplier(api_as):
     Partner.objects.create(code="C-MEDIA", name="MediaHome", kind="customer")
     response = api_as(Role.ENGINEER).post(
-        "/api/v1/core/items/", {"code": "X3", "name": "Thing", "uom": "ea", "default_supplier": "C-MEDIA"},
+        "/api/v1/core/items/",
+        {"code": "X3", "name": "Thing", "uom": "ea", "default_supplier": "C-MEDIA"},
         format="json",
     )
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "default_supplier"

@@ -51,9 +51,18 @@ def test_csv_export_has_every_filtered_row_not_one_page(client_as, items):
 
 def test_create_with_bad_input_shows_field_errors_and_writes_nothing(client_as):
     response = client_as(Role.ENGINEER).post(
-        "/core/items/add/", {"code": "X1", "name": "Fixed lot without a lot", "uom": Unit.objects.get(code="ea").pk,
-                             "procurement": "buy", "tracking": "none", "lead_time_days": "-3",
-                             "safety_stock": "0", "lot_policy": "fixed", "standard_cost": "0"}
+        "/core/items/add/",
+        {
+            "code": "X1",
+            "name": "Fixed lot without a lot",
+            "uom": Unit.objects.get(code="ea").pk,
+            "procurement": "buy",
+            "tracking": "none",
+            "lead_time_days": "-3",
+            "safety_stock": "0",
+            "lot_policy": "fixed",
+            "standard_cost": "0",
+        },
     )
     assert response.status_code == 200
     form = response.context["form"]
@@ -64,9 +73,18 @@ def test_create_with_bad_input_shows_field_errors_and_writes_nothing(client_as):
 def test_create_edit_and_see_the_audit_trail(client_as):
     client = client_as(Role.ENGINEER)
     ea = Unit.objects.get(code="ea")
-    fields = {"code": "HE-3000", "name": "Heating element 3 kW", "uom": ea.pk, "procurement": "buy",
-              "tracking": "lot", "lead_time_days": "14", "safety_stock": "100", "lot_policy": "lot_for_lot",
-              "standard_cost": "21.5", "active": "on"}
+    fields = {
+        "code": "HE-3000",
+        "name": "Heating element 3 kW",
+        "uom": ea.pk,
+        "procurement": "buy",
+        "tracking": "lot",
+        "lead_time_days": "14",
+        "safety_stock": "100",
+        "lot_policy": "lot_for_lot",
+        "standard_cost": "21.5",
+        "active": "on",
+    }
     response = client.post("/core/items/add/", fields)
     item = Item.objects.get(code="HE-3000")
     assert response.status_code == 302 and response["Location"] == item.get_absolute_url()

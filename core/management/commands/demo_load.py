@@ -22,6 +22,8 @@ class Command(BaseCommand):
                     continue
                 counts = module.load()
                 self.stdout.write(f"{app}: {', '.join(f'{v} {k}' for k, v in counts.items())}")
-        self.stdout.write(self.style.SUCCESS("SmartAppliance Co. is loaded. Sign in as (password %r):" % demo.DEMO_PASSWORD))
+        self.stdout.write(
+            self.style.SUCCESS(f"SmartAppliance Co. is loaded. Sign in as (password {demo.DEMO_PASSWORD!r}):")
+        )
         for username, role in demo.logins():
             self.stdout.write(f"  {username:<10} {role}")
