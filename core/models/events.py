@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.urls import reverse
 
 
 class DomainEvent(models.Model):
@@ -29,3 +30,6 @@ class DomainEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("core:domainevent_detail", args=[self.pk])

@@ -120,7 +120,7 @@ def _display_fields(obj: models.Model):
             value = getattr(obj, model_field.name)
         if isinstance(value, Decimal):
             value = trim_decimal(value)
-        url = value.get_absolute_url() if model_field.is_relation and value is not None else None
+        url = value.get_absolute_url() if hasattr(value, "get_absolute_url") else None
         yield model_field.verbose_name, value, url
 
 
