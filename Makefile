@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: install demo test lint stop backup-db clean
+.PHONY: install demo test lint stop clean
 
 install: $(VENV)/.installed $(VENDOR)/.installed
 

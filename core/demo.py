@@ -28,7 +28,7 @@ USERS = [
     ("partner", "MediaHome", "API", Role.PARTNER),
 ]
 
-# code, name, machines
+# area, code, name, number of machines, calendar, cost per hour
 WORK_CENTERS = [
     ("FAB", "PRESS", "Stamping presses", 2, "3SHIFT", "85"),
     ("FAB", "MOLD", "Injection molding", 3, "3SHIFT", "70"),

@@ -65,4 +65,11 @@ CalendarExceptionFilterSet = filterset(
     models.CalendarException, ["calendar", "is_working", "date"], search=("reason",), date=_dates()
 )
 TaskRunFilterSet = filterset(models.TaskRun, ["status", "task_name"], search=("title", "message"))
-DomainEventFilterSet = filterset(models.DomainEvent, ["name", "aggregate_type"], search=("name", "aggregate_id"))
+DomainEventFilterSet = filterset(
+    models.DomainEvent,
+    ["name", "aggregate_type"],
+    search=("name", "aggregate_id"),
+    undispatched=django_filters.BooleanFilter(
+        field_name="dispatched_at", lookup_expr="isnull", label=_("Undispatched")
+    ),
+)

@@ -1,6 +1,9 @@
-from celery import shared_task
+from datetime import timedelta
 
-from core.services import events
+from celery import shared_task
+from django.conf import settings
+
+from core.services import events, progress
 
 
 @shared_task(name="core.tasks.dispatch_event")
@@ -15,3 +18,9 @@ def dispatch_pending_events() -> int:
     for event_id in event_ids:
         events.event_dispatch(event_id=event_id)
     return len(event_ids)
+
+
+@shared_task(name="core.tasks.fail_stale_task_runs")
+def fail_stale_task_runs() -> int:
+    """Runs whose worker was killed at the hard time limit are never redelivered: mark them failed."""
+    return progress.task_run_fail_stale(older_than=timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 300))

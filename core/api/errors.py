@@ -1,7 +1,10 @@
 """One error body for every API failure: {"errors": [{"field", "code", "message"}]}."""
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from django.db.models import ProtectedError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -28,11 +31,34 @@ def _from_django(exc: DjangoValidationError) -> dict:
     return {"non_field_errors": _details(exc.error_list)}
 
 
-def exception_handler(exc, context):
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "protected"
+
+
+def _as_api_exception(exc):
+    """Django's own exceptions as the DRF ones that carry a status, a code and a message."""
     if isinstance(exc, DjangoValidationError):  # raised by services and full_clean()
-        exc = exceptions.ValidationError(_from_django(exc))
+        return exceptions.ValidationError(_from_django(exc))
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, ProtectedError):
+        used_by = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+        return Conflict(f"This record is used by {', '.join(used_by)} and cannot be deleted.")
+    return exc
+
+
+def exception_handler(exc, context):
+    exc = _as_api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is not None:
-        detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
-        response.data = {"errors": list(_flatten(detail))}
+        response.data = {"errors": list(_flatten(exc.detail))}
     return response
+
+
+def not_found(request, *args, **kwargs) -> JsonResponse:
+    """Unknown addresses under /api/ answer in the API's error format, not with an HTML page."""
+    message = f"No API resource at {request.path}."
+    return JsonResponse({"errors": [{"field": None, "code": "not_found", "message": message}]}, status=404)

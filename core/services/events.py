@@ -4,8 +4,10 @@ A handler runs in one of three modes:
 - `same_transaction`: inside the publisher's transaction; its failure rolls the whole write back.
   For what must agree with the publisher (a stock move and its valuation).
 - `on_commit`: after the publisher's transaction commits; a failure is logged, the write stands.
-- `task`: on a Celery worker, from the outbox (the event row). Retried until it succeeds, so these
-  handlers must be idempotent. The event is marked dispatched once all task handlers succeeded.
+- `task`: on a Celery worker, from the outbox (the event row). Retried by the periodic sweep up to
+  MAX_DISPATCH_ATTEMPTS times, so these handlers must be idempotent; the event is marked dispatched
+  once all task handlers succeeded. One that keeps failing stays undispatched with its last error
+  (Domain events list, filter "undispatched") for an administrator to look at.
 """
 
 import logging

@@ -11,6 +11,7 @@ and, on the worker:
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from celery import current_app
@@ -30,6 +31,7 @@ ProgressReporter = Callable[[int, str], None]
 
 QUEUE_UNAVAILABLE = "The task queue is not reachable right now; nothing was started. Try again in a minute."
 WORKER_LOST = "The worker running this job stopped before it finished; nothing of it was kept. Start it again."
+TIMED_OUT = "The job did not finish within its time limit and was stopped; nothing of it was kept."
 
 
 def task_run_start(*, task_name: str, title: str, params: dict[str, Any], user: Any = None) -> TaskRun:
@@ -74,6 +76,15 @@ def _finish(run_id: Any, *, status: str, result: Any = None, error: str = "") ->
                 aggregate=run,
                 actor=run.created_by,
             )
+
+
+def task_run_fail_stale(*, older_than: timedelta) -> int:
+    """Fail runs still marked running long after any worker could still be on them (killed at the hard limit)."""
+    stale = TaskRun.objects.filter(status=TaskRunStatus.RUNNING, started_at__lt=timezone.now() - older_than)
+    run_ids = list(stale.values_list("pk", flat=True))
+    for run_id in run_ids:
+        _finish(run_id, status=TaskRunStatus.FAILED, error=TIMED_OUT)
+    return len(run_ids)
 
 
 def task_run_report(*, run_id: Any, percent: int, message: str = "") -> None:

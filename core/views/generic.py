@@ -63,7 +63,11 @@ class ObjectListView(ModelPermissionMixin, SingleTableMixin, FilterView):
     def export_csv(self) -> StreamingHttpResponse:
         """The whole filtered list, all pages, as CSV."""
         filterset = self.get_filterset(self.get_filterset_class())
-        queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else self.get_queryset()
+        # As the list page does: invalid filters show nothing rather than everything.
+        if not filterset.is_bound or filterset.is_valid() or not self.get_strict():
+            queryset = filterset.qs
+        else:
+            queryset = filterset.queryset.none()
         table = self.table_class(queryset)
         writer = csv.writer(_Echo())
         response = StreamingHttpResponse(

@@ -119,9 +119,11 @@ def test_lists_paginate_filter_search_and_order(api_as):
 
 def test_unknown_records_and_urls_are_404_and_reads_without_rights_403(api_as):
     api = api_as(Role.PLANNER)
-    assert api.get("/api/v1/core/items/999999/").status_code == 404
-    assert api.get("/api/v1/core/no-such-resource/").status_code == 404
-    assert api.get("/api/v1/core/items/not-a-number/").status_code == 404
+    for url in ("/api/v1/core/items/999999/", "/api/v1/core/no-such-resource/", "/api/v1/core/items/not-a-number/"):
+        response = api.get(url)
+        assert response.status_code == 404, url
+        (error,) = response.json()["errors"]
+        assert error["field"] is None and error["code"] == "not_found", url
     partner = api_as(Role.PARTNER)
     response = partner.get("/api/v1/core/partners/")
     assert response.status_code == 403
@@ -139,3 +141,14 @@ def test_the_openapi_schema_and_swagger_ui_are_served_from_local_assets(api_as):
     html = docs.content.decode()
     assert docs.status_code == 200 and "swagger-ui" in html
     assert "https://" not in html and "http://" not in html
+
+
+def test_deleting_a_record_in_use_is_a_409_that_says_why(api_as):
+    kg = Unit.objects.get(code="kg")
+    Item.objects.create(code="SS-304", name="Steel sheet", uom=kg)
+    response = api_as(Role.ADMIN).delete(f"/api/v1/core/units/{kg.pk}/")
+    assert response.status_code == 409
+    assert response.json()["errors"] == [
+        {"field": None, "code": "protected", "message": "This record is used by items and cannot be deleted."}
+    ]
+    assert Unit.objects.filter(pk=kg.pk).exists()

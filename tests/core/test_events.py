@@ -107,3 +107,13 @@ def test_the_events_command_lists_the_wiring(bus, capsys):
     call_command("events")
     out = capsys.readouterr().out
     assert "test.listed" in out and "on_commit" in out and "test_the_events_command_lists_the_wiring" in out
+
+
+@pytest.mark.django_db
+def test_undispatched_events_can_be_listed(client_as, bus, monkeypatch):
+    monkeypatch.setattr(events, "_enqueue_dispatch", lambda event_id: None)
+    bus.subscribe("test.stuck", mode="task")(lambda event: None)
+    stuck = bus.event_publish(name="test.stuck", payload={})
+    done = bus.event_publish(name="test.done", payload={})
+    html = client_as("admin").get("/core/domain-events/", {"undispatched": "true"}).content.decode()
+    assert f"/core/domain-events/{stuck.pk}/" in html and f"/core/domain-events/{done.pk}/" not in html

@@ -100,3 +100,23 @@ def test_the_progress_partial_polls_until_the_run_finishes(client_as, api_as):
     status = api_as(Role.PLANNER).get(f"/api/v1/core/task-runs/{run.pk}/")
     assert status.status_code == 200
     assert status.json()["status"] == "succeeded" and status.json()["percent"] == 100
+
+
+@pytest.mark.django_db
+def test_runs_killed_at_the_hard_time_limit_are_failed_by_the_sweep():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.tasks import fail_stale_task_runs
+
+    long_ago = timezone.now() - timedelta(days=1)
+    stale = TaskRun.objects.create(task_name="t", title="Stuck", status=TaskRunStatus.RUNNING, started_at=long_ago)
+    fresh = TaskRun.objects.create(
+        task_name="t", title="Working", status=TaskRunStatus.RUNNING, started_at=timezone.now()
+    )
+    assert fail_stale_task_runs() == 1
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    assert stale.status == TaskRunStatus.FAILED and stale.error == progress.TIMED_OUT
+    assert fresh.status == TaskRunStatus.RUNNING

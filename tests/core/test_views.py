@@ -131,3 +131,9 @@ def test_pages_load_no_asset_from_another_host(client_as):
     html = client_as(Role.ADMIN).get("/").content.decode()
     assert "/static/vendor/htmx.min.js" in html
     assert "http://" not in html and "https://" not in html and "//cdn" not in html
+
+
+def test_csv_export_with_an_invalid_filter_exports_no_rows(client_as, items):
+    response = client_as(Role.PLANNER).get("/core/items/", {"export": "csv", "category": "not-an-id"})
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert len(lines) == 1  # the header only, as the list shows no rows
