@@ -209,3 +209,29 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("TAKT_LOG_LEVEL", default="INFO")},
     "loggers": {"pgserver": {"level": "WARNING"}},
 }
+
+# --- Attachments (PLM): size and type limits ---------------------------------------------------------
+TAKT_ATTACHMENT_MAX_BYTES = env.int("TAKT_ATTACHMENT_MAX_MB", default=25) * 1_000_000
+TAKT_ATTACHMENT_TYPES = frozenset(
+    env.list(
+        "TAKT_ATTACHMENT_TYPES",
+        default=[
+            "pdf",
+            "png",
+            "jpg",
+            "jpeg",
+            "dxf",
+            "dwg",
+            "step",
+            "stp",
+            "igs",
+            "iges",
+            "stl",
+            "txt",
+            "csv",
+            "xlsx",
+            "docx",
+            "zip",
+        ],
+    )
+)

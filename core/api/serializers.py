@@ -97,7 +97,7 @@ AreaSerializer = serializer(models.Area, ("site", "code", "name"), site=by_code(
 WorkCenterSerializer = serializer(
     models.WorkCenter,
     ("area", "code", "name", "calendar", "hours_per_day", "cost_per_hour"),
-    area=by_code(models.Area),
+    area=by_code(models.Area, required=False, allow_null=True),
     calendar=by_code(models.WorkCalendar, required=False, allow_null=True),
 )
 MachineSerializer = serializer(

@@ -24,7 +24,14 @@ class Area(TaktModel):
 class WorkCenter(TaktModel):
     """ISA-95 work center: a group of interchangeable machines that routings plan against."""
 
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="work_centers")
+    area = models.ForeignKey(
+        Area,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="work_centers",
+        help_text=_("Where it stands; work centers imported without one can be placed later."),
+    )
     code = code_field()
     name = models.CharField(max_length=200)
     calendar = models.ForeignKey("core.WorkCalendar", null=True, blank=True, on_delete=models.PROTECT)
