@@ -183,6 +183,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.fail_stale_task_runs",
         "schedule": 300.0,
     },
+    "obsolete-expired-revisions": {
+        "task": "plm.tasks.obsolete_expired_revisions",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Audit trail: every business model is tracked unless excluded here -----------------------------

@@ -1,0 +1,183 @@
+"""BOM explosion, where-used and revision diffs: one query per BOM level, never one per node."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from core.models import Item, Unit
+from plm.models import BomLine, BomRevision, RoutingOperation, RoutingRevision, effective_on
+
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class ExplosionRow:
+    level: int
+    path: tuple[int, ...]  # item ids from the top item down to this component
+    line: BomLine
+    extended_qty: Decimal  # per `quantity` of the top item, scrap included, in the component's unit
+
+    @property
+    def component(self) -> Item:
+        return self.line.component
+
+    @property
+    def unit(self) -> Unit:
+        return self.line.component.uom
+
+
+def _effective_lines(parent_ids: set[int], on: datetime.date):
+    return (
+        BomLine.objects.filter(effective_on(on, "bom__"), bom__item_id__in=parent_ids)
+        .select_related("bom", "component__uom__category", "uom__category")
+        .order_by("bom__item_id", "position")
+    )
+
+
+def bom_explode(*, item: Item, on: datetime.date, quantity: Decimal = Decimal(1)) -> list[ExplosionRow]:
+    """The multi-level BOM effective on a date, indented (depth first), with extended quantities.
+
+    Extended quantity = parent's extended quantity x qty_per x (1 + scrap % / 100), converted to the
+    component's own unit, so quantities of one component add up however its lines are written.
+    """
+    lines_by_parent: dict[int, list[BomLine]] = defaultdict(list)
+    frontier, fetched = {item.pk}, set()
+    while frontier:
+        fetched |= frontier
+        for line in _effective_lines(frontier, on):
+            lines_by_parent[line.bom.item_id].append(line)
+        frontier = {line.component_id for parent in frontier for line in lines_by_parent[parent]} - fetched
+
+    rows: list[ExplosionRow] = []
+
+    def visit(parent_id: int, parent_qty: Decimal, path: tuple[int, ...]) -> None:
+        for line in lines_by_parent[parent_id]:
+            if line.component_id in path:  # cycles are refused on save; never loop on bad data
+                continue
+            gross = parent_qty * line.qty_per * (1 + line.scrap_pct / HUNDRED)
+            extended = line.uom.convert(gross, line.component.uom) if line.uom_id != line.component.uom_id else gross
+            row_path = (*path, line.component_id)
+            rows.append(ExplosionRow(level=len(path), path=row_path, line=line, extended_qty=extended))
+            visit(line.component_id, extended, row_path)
+
+    visit(item.pk, Decimal(quantity), (item.pk,))
+    return rows
+
+
+def bom_summary(rows: list[ExplosionRow]) -> list[tuple[Item, Decimal]]:
+    """Total extended quantity per component over an explosion (a flat parts list)."""
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    items: dict[int, Item] = {}
+    for row in rows:
+        totals[row.component.pk] += row.extended_qty
+        items[row.component.pk] = row.component
+    return sorted(((items[pk], qty) for pk, qty in totals.items()), key=lambda pair: pair[0].code)
+
+
+@dataclass(frozen=True)
+class WhereUsedRow:
+    level: int
+    line: BomLine  # the line that uses the item below it
+
+    @property
+    def parent(self) -> Item:
+        return self.line.bom.item
+
+
+def where_used(*, item: Item, on: datetime.date, indented: bool = False) -> list[WhereUsedRow]:
+    """The parents whose effective BOM uses the item: one level, or indented up to the top items."""
+    parents_of: dict[int, list[BomLine]] = defaultdict(list)
+    frontier, fetched = {item.pk}, set()
+    while frontier:
+        fetched |= frontier
+        lines = (
+            BomLine.objects.filter(effective_on(on, "bom__"), component_id__in=frontier)
+            .select_related("bom__item__uom", "uom")
+            .order_by("bom__item__code")
+        )
+        for line in lines:
+            parents_of[line.component_id].append(line)
+        if not indented:
+            break
+        frontier = {line.bom.item_id for child in frontier for line in parents_of[child]} - fetched
+
+    rows: list[WhereUsedRow] = []
+
+    def visit(child_id: int, level: int, path: tuple[int, ...]) -> None:
+        for line in parents_of[child_id]:
+            if line.bom.item_id in path:
+                continue
+            rows.append(WhereUsedRow(level=level, line=line))
+            if indented:
+                visit(line.bom.item_id, level + 1, (*path, line.bom.item_id))
+
+    visit(item.pk, 1, (item.pk,))
+    return rows
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    change: str  # "added", "removed", "changed", "same"
+    key: str  # the component code (BOMs) or the operation sequence (routings)
+    old: dict | None
+    new: dict | None
+    changed_fields: tuple[str, ...] = ()
+
+
+def _diff(old: dict[str, dict], new: dict[str, dict]) -> list[DiffRow]:
+    rows = []
+    for key in sorted(old.keys() | new.keys()):
+        before, after = old.get(key), new.get(key)
+        if before is None:
+            rows.append(DiffRow("added", key, None, after))
+        elif after is None:
+            rows.append(DiffRow("removed", key, before, None))
+        else:
+            fields = tuple(name for name in after if before.get(name) != after[name])
+            rows.append(DiffRow("changed" if fields else "same", key, before, after, fields))
+    return rows
+
+
+def _bom_lines(bom: BomRevision | None) -> dict[str, dict]:
+    if bom is None:
+        return {}
+    return {
+        line.component.code: {
+            "component": line.component.code,
+            "qty_per": line.qty_per,
+            "uom": line.uom.code,
+            "scrap_pct": line.scrap_pct,
+            "position": line.position,
+        }
+        for line in bom.lines.select_related("component", "uom")
+    }
+
+
+def _operations(routing: RoutingRevision | None) -> dict[str, dict]:
+    if routing is None:
+        return {}
+    operations: list[RoutingOperation] = list(routing.operations.select_related("work_center"))
+    return {
+        f"{op.seq:04d}": {
+            "seq": op.seq,
+            "name": op.name,
+            "work_center": op.work_center.code,
+            "setup_minutes": op.setup_minutes,
+            "run_minutes_per_unit": op.run_minutes_per_unit,
+            "queue_minutes": op.queue_minutes,
+            "move_minutes": op.move_minutes,
+            "instructions": op.instructions,
+        }
+        for op in operations
+    }
+
+
+def bom_diff(*, old: BomRevision | None, new: BomRevision) -> list[DiffRow]:
+    """What changed between two BOM revisions, component by component."""
+    return _diff(_bom_lines(old), _bom_lines(new))
+
+
+def routing_diff(*, old: RoutingRevision | None, new: RoutingRevision) -> list[DiffRow]:
+    """What changed between two routing revisions, operation by operation (by sequence number)."""
+    return _diff(_operations(old), _operations(new))
