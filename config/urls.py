@@ -14,6 +14,7 @@ api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("core/", include("core.api.urls")),
+    path("plm/", include("plm.api.urls")),
     re_path(r"", not_found),
 ]
 
