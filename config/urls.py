@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("core/", include("core.urls")),
+    path("plm/", include("plm.urls")),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
 ]

@@ -1,5 +1,6 @@
 """The navigation menus. Each app registers its menus in AppConfig.ready(); users see what they may view."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -46,3 +47,29 @@ def model_item(label: str, model_label: str) -> MenuItem:
     """An entry for a model's list page, shown to who may view the model ("core.item")."""
     app_label, model_name = model_label.split(".")
     return MenuItem(label, f"{app_label}:{model_name}_list", f"{app_label}.view_{model_name}")
+
+
+@dataclass(frozen=True)
+class ObjectLink:
+    """A page an upper app offers for a lower app's record, e.g. PLM's engineering view of an item."""
+
+    label: str
+    url_name: str  # takes the record's pk
+    permission: str = ""
+
+
+_object_links: dict[str, list[ObjectLink]] = defaultdict(list)
+
+
+def register_object_link(model_label: str, link: ObjectLink) -> None:
+    if link not in _object_links[model_label]:
+        _object_links[model_label].append(link)
+
+
+def object_links_for(obj, user) -> list[tuple[str, str]]:
+    """(label, url) of the pages upper apps offer for this record that the user may open."""
+    return [
+        (link.label, reverse(link.url_name, args=[obj.pk]))
+        for link in _object_links[obj._meta.label_lower]
+        if not link.permission or user.has_perm(link.permission)
+    ]

@@ -24,6 +24,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from core.formatting import trim_decimal
+from core.navigation import object_links_for
 
 
 class ModelPermissionMixin(LoginRequiredMixin, PermissionRequiredMixin):
@@ -100,6 +101,7 @@ class ObjectDetailView(ModelPermissionMixin, generic.DetailView):
             for title, table_class, queryset_of in self.screens.related
         ]
         context["history"] = _history(obj)
+        context["object_links"] = object_links_for(obj, self.request.user)
         return context
 
 

@@ -51,4 +51,7 @@ class Attachment(TaktModel):
         return self.name
 
     def get_absolute_url(self) -> str:
+        return reverse("plm:attachment_detail", args=[self.pk])
+
+    def get_download_url(self) -> str:
         return reverse("plm:attachment_download", args=[self.pk])

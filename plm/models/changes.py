@@ -34,7 +34,7 @@ class EngineeringChangeOrder(TaktModel):
         return f"{self.number} {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("plm:eco_detail", args=[self.pk])
+        return reverse("plm:engineeringchangeorder_detail", args=[self.pk])
 
 
 class EcoApproval(TaktModel):

@@ -20,7 +20,10 @@ def find_cycle(edges: Iterable[Edge]) -> list[int] | None:
         children[parent].append(component)
     white, grey, black = 0, 1, 2
     colour: dict[int, int] = defaultdict(int)
-    for root in list(children):
+    # Sorted, so the same graph always reports the same cycle from the same item.
+    for nodes in children.values():
+        nodes.sort()
+    for root in sorted(children):
         if colour[root] != white:
             continue
         path = [root]
