@@ -17,6 +17,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
+        from core.api import schema  # noqa: F401 (registers the OpenAPI extensions)
         from core.navigation import Menu, MenuItem, model_item, register_menu
 
         # The unit catalog and the role groups are (re)made after every migrate and test-database flush.

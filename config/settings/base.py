@@ -160,6 +160,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Fields named "state" use different choices per model: name each enum after its choices.
+    "ENUM_NAME_OVERRIDES": {
+        "RevisionStateEnum": "plm.choices.RevisionState",
+        "EcoStateEnum": "plm.choices.EcoState",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------------
@@ -213,6 +218,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("TAKT_LOG_LEVEL", default="INFO")},
     "loggers": {"pgserver": {"level": "WARNING"}},
 }
+
+# --- Data import (docs/import.md): the most a browser upload may hold, unpacked -----------------------
+TAKT_IMPORT_MAX_BYTES = env.int("TAKT_IMPORT_MAX_MB", default=200) * 1_000_000
 
 # --- Attachments (PLM): size and type limits ---------------------------------------------------------
 TAKT_ATTACHMENT_MAX_BYTES = env.int("TAKT_ATTACHMENT_MAX_MB", default=25) * 1_000_000

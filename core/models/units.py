@@ -49,10 +49,10 @@ class Unit(TaktModel):
     def is_discrete(self) -> bool:
         return self.decimals == 0
 
-    def convert(self, quantity: Decimal, to_unit: "Unit") -> Decimal:
-        """Convert a quantity in this unit into `to_unit`, rounded to the target unit's decimals."""
+    def ratio_to(self, to_unit: "Unit") -> Decimal:
+        """How many `to_unit` one of this unit is, unrounded: for computations that round at the end."""
         if self.pk == to_unit.pk:
-            return quantity
+            return Decimal(1)
         if self.category_id != to_unit.category_id:
             raise UnitConversionError(
                 _("Cannot convert %(from)s (%(from_cat)s) to %(to)s (%(to_cat)s): different unit categories."),
@@ -64,5 +64,11 @@ class Unit(TaktModel):
                     "to_cat": to_unit.category.name,
                 },
             )
-        converted = Decimal(quantity) * self.factor / to_unit.factor
+        return self.factor / to_unit.factor
+
+    def convert(self, quantity: Decimal, to_unit: "Unit") -> Decimal:
+        """Convert a quantity in this unit into `to_unit`, rounded to the target unit's decimals."""
+        if self.pk == to_unit.pk:
+            return quantity
+        converted = Decimal(quantity) * self.ratio_to(to_unit)
         return converted.quantize(Decimal(1).scaleb(-to_unit.decimals))

@@ -35,7 +35,7 @@ class Attachment(TaktModel):
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.PositiveBigIntegerField()
     target = GenericForeignKey("content_type", "object_id")
-    file = models.FileField(upload_to="attachments/%Y/%m/", validators=[validate_attachment])
+    file = models.FileField(upload_to="attachments/%Y/%m/", max_length=500, validators=[validate_attachment])
     name = models.CharField(max_length=255)
     size = models.PositiveBigIntegerField(editable=False)
     description = models.CharField(max_length=255, blank=True)
@@ -55,3 +55,19 @@ class Attachment(TaktModel):
 
     def get_download_url(self) -> str:
         return reverse("plm:attachment_download", args=[self.pk])
+
+
+def attachment_targets() -> dict[str, type[models.Model]]:
+    """What attachments can hang on, by the name the API and filters use."""
+    from django.apps import apps
+
+    return {
+        name: apps.get_model(label)
+        for name, label in (
+            ("item", "core.Item"),
+            ("bomrevision", "plm.BomRevision"),
+            ("routingrevision", "plm.RoutingRevision"),
+            ("routingoperation", "plm.RoutingOperation"),
+            ("engineeringchangeorder", "plm.EngineeringChangeOrder"),
+        )
+    }

@@ -1,5 +1,7 @@
 import datetime
+from decimal import Decimal
 
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -25,6 +27,7 @@ class Revision(TaktModel):
         null=True, blank=True, help_text=_("First day it is no longer effective; empty: until replaced.")
     )
     note = models.TextField(blank=True)
+    attachments = GenericRelation("plm.Attachment")
 
     class Meta:
         abstract = True
@@ -103,7 +106,7 @@ class BomLine(TaktModel):
         max_digits=5,
         decimal_places=2,
         default=0,
-        validators=[MinValueValidator(0), MaxValueValidator(99.99)],
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal("99.99"))],
         verbose_name=_("scrap %"),
     )
     uom = models.ForeignKey("core.Unit", on_delete=models.PROTECT, verbose_name=_("unit"))
@@ -146,6 +149,7 @@ class RoutingOperation(TaktModel):
     queue_minutes = models.DecimalField(max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)])
     move_minutes = models.DecimalField(max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)])
     instructions = models.TextField(blank=True, verbose_name=_("work instructions"))
+    attachments = GenericRelation("plm.Attachment")
 
     class Meta:
         ordering = ["routing", "seq"]

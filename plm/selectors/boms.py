@@ -55,8 +55,10 @@ def bom_explode(*, item: Item, on: datetime.date, quantity: Decimal = Decimal(1)
         for line in lines_by_parent[parent_id]:
             if line.component_id in path:  # cycles are refused on save; never loop on bad data
                 continue
-            gross = parent_qty * line.qty_per * (1 + line.scrap_pct / HUNDRED)
-            extended = line.uom.convert(gross, line.component.uom) if line.uom_id != line.component.uom_id else gross
+            # Exact arithmetic down the tree: rounding 1.05 ea to 1 would lose the scrap allowance.
+            extended = (
+                parent_qty * line.qty_per * (1 + line.scrap_pct / HUNDRED) * line.uom.ratio_to(line.component.uom)
+            )
             row_path = (*path, line.component_id)
             rows.append(ExplosionRow(level=len(path), path=row_path, line=line, extended_qty=extended))
             visit(line.component_id, extended, row_path)

@@ -11,7 +11,7 @@ def eco_impact(*, eco: EngineeringChangeOrder) -> dict[str, Any]:
     """What a change touches on its date: the revisions it replaces, where the items are used, the
     components it drops (obsoleted parts), and what upper apps report (stock, open orders)."""
     day = eco.effective_date
-    changes, obsoleted_ids = [], set()
+    changes, obsoleted_codes = [], set()
     proposals = [
         *BomRevision.objects.filter(eco=eco).select_related("item"),
         *RoutingRevision.objects.filter(eco=eco).select_related("item"),
@@ -24,7 +24,7 @@ def eco_impact(*, eco: EngineeringChangeOrder) -> dict[str, Any]:
             else routing_diff(old=old, new=proposal)
         )
         if isinstance(proposal, BomRevision):
-            obsoleted_ids |= {row.old["component"] for row in diff if row.change == "removed"}
+            obsoleted_codes |= {row.old["component"] for row in diff if row.change == "removed"}
         changes.append(
             {
                 "item": proposal.item.code,
@@ -38,7 +38,7 @@ def eco_impact(*, eco: EngineeringChangeOrder) -> dict[str, Any]:
             }
         )
     changed_items = sorted({p.item for p in proposals}, key=lambda item: item.code)
-    obsoleted_items = list(Item.objects.filter(code__in=obsoleted_ids).order_by("code"))
+    obsoleted_items = list(Item.objects.filter(code__in=obsoleted_codes).order_by("code"))
     impact: dict[str, Any] = {
         "effective_date": day.isoformat(),
         "changes": changes,

@@ -51,6 +51,24 @@ def eco_create(*, title: str, reason: str, effective_date: datetime.date, user: 
         return eco
 
 
+ECO_EDITABLE_FIELDS = {"title", "reason", "effective_date"}
+
+
+def eco_update(*, eco: EngineeringChangeOrder, **fields) -> EngineeringChangeOrder:
+    """Title, reason and date of a draft change order."""
+    unknown = set(fields) - ECO_EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"Not an editable change order field: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        eco = _locked(eco)
+        _require_state(eco, EcoState.DRAFT)
+        for name, value in fields.items():
+            setattr(eco, name, value)
+        eco.full_clean()
+        eco.save(update_fields=[*fields, "updated_at"])
+        return eco
+
+
 def _propose(eco: EngineeringChangeOrder, item: Item, model: type[Revision], create) -> Revision:
     with transaction.atomic():
         eco = _locked(eco)
@@ -61,11 +79,20 @@ def _propose(eco: EngineeringChangeOrder, item: Item, model: type[Revision], cre
                 code="already_proposed",
                 params={"eco": eco.number, "kind": model._meta.verbose_name, "item": item.code},
             )
+        # A draft an engineer started outside any change is taken into this one rather than copied again.
+        loose_draft = (
+            model.objects.select_for_update().filter(item=item, eco__isnull=True, state=RevisionState.DRAFT).first()
+        )
+        if loose_draft is not None:
+            loose_draft.eco = eco
+            loose_draft.save(update_fields=["eco", "updated_at"])
+            return loose_draft
         return create(item=item, eco=eco, copy_from=revision_to_copy(model, item=item, on=eco.effective_date))
 
 
 def eco_propose_bom(*, eco: EngineeringChangeOrder, item: Item) -> BomRevision:
-    """A draft BOM revision in the change, starting from the one effective on the change's date."""
+    """A draft BOM revision in the change: the item's loose draft if it has one, else a copy of the
+    revision effective on the change's date."""
     return _propose(eco, item, BomRevision, bom_revision_create)
 
 
@@ -115,17 +142,18 @@ def eco_decide(
 ) -> EngineeringChangeOrder:
     """One role's approval or rejection. All roles approving makes it approved; one rejection rejects it."""
     if role not in ApprovalRole.values:
-        raise ValidationError({"role": _("%(role)s does not approve engineering changes.") % {"role": role}})
+        message = _("%(role)s does not approve engineering changes.") % {"role": role}
+        raise ValidationError({"role": ValidationError(message, code="invalid_choice")})
     if not user.groups.filter(name=role).exists():
         raise ValidationError(
             _("Only a member of the %(role)s role can decide for it."), code="not_in_role", params={"role": role}
         )
     if decision not in ApprovalDecision.values:
-        raise ValidationError(
-            {"decision": _("Decide %(choices)s.") % {"choices": " or ".join(ApprovalDecision.values)}}
-        )
+        message = _("Decide %(choices)s.") % {"choices": " or ".join(ApprovalDecision.values)}
+        raise ValidationError({"decision": ValidationError(message, code="invalid_choice")})
     if decision == ApprovalDecision.REJECTED and not comment.strip():
-        raise ValidationError({"comment": _("Say why the change is rejected.")})
+        message = _("Say why the change is rejected.")
+        raise ValidationError({"comment": ValidationError(message, code="required")})
     with transaction.atomic():
         eco = _locked(eco)
         _require_state(eco, EcoState.REVIEW)

@@ -42,7 +42,43 @@ def _require_draft(revision: Revision) -> None:
         )
 
 
-def _revision_create(model: type[Revision], *, item: Item, eco: EngineeringChangeOrder | None, note: str) -> Revision:
+def revision_note_update(*, revision: Revision, note: str) -> Revision:
+    """The note of a draft revision; everything else of a revision changes through its lines or an ECO."""
+    with transaction.atomic():
+        revision = type(revision).objects.select_for_update().get(pk=revision.pk)
+        _require_draft(revision)
+        revision.note = note
+        revision.full_clean()
+        revision.save(update_fields=["note", "updated_at"])
+        return revision
+
+
+def revision_delete(*, revision: Revision) -> None:
+    """Drop a draft that no change order proposes (a change's drafts go when the change is cancelled)."""
+    with transaction.atomic():
+        revision = type(revision).objects.select_for_update().get(pk=revision.pk)
+        _require_draft(revision)
+        if revision.eco_id is not None:
+            raise ValidationError(
+                _("%(revision)s is proposed by %(eco)s; cancel the change order to drop it."),
+                code="revision_in_eco",
+                params={"revision": revision, "eco": revision.eco.number},
+            )
+        revision.delete()
+
+
+def _revision_create(
+    model: type[Revision], *, item: Item, eco: EngineeringChangeOrder | None, copy_from: Revision | None, note: str
+) -> Revision:
+    if copy_from is not None and copy_from.item_id != item.pk:
+        message = _("%(revision)s belongs to another item; a revision of %(item)s starts from one of its own.")
+        raise ValidationError(
+            {
+                "copy_from": ValidationError(
+                    message, code="copy_from_other_item", params={"revision": copy_from, "item": item.code}
+                )
+            }
+        )
     with transaction.atomic():
         # Lock the item so two engineers drafting at once do not take the same letter.
         Item.objects.select_for_update().get(pk=item.pk)
@@ -58,7 +94,7 @@ def bom_revision_create(
 ) -> BomRevision:
     """A new draft revision of an item's BOM, starting as a copy of `copy_from` (if given)."""
     with transaction.atomic():
-        bom = _revision_create(BomRevision, item=item, eco=eco, note=note)
+        bom = _revision_create(BomRevision, item=item, eco=eco, copy_from=copy_from, note=note)
         if copy_from is not None:
             BomLine.objects.bulk_create(
                 BomLine(
@@ -71,6 +107,8 @@ def bom_revision_create(
                 )
                 for line in copy_from.lines.all()
             )
+            # An old (obsolete) revision may use parts that have since come to contain this item.
+            check_no_cycle(edges=live_bom_edges())
         return bom
 
 
@@ -79,7 +117,7 @@ def routing_revision_create(
 ) -> RoutingRevision:
     """A new draft revision of an item's routing, starting as a copy of `copy_from` (if given)."""
     with transaction.atomic():
-        routing = _revision_create(RoutingRevision, item=item, eco=eco, note=note)
+        routing = _revision_create(RoutingRevision, item=item, eco=eco, copy_from=copy_from, note=note)
         if copy_from is not None:
             RoutingOperation.objects.bulk_create(
                 RoutingOperation(
@@ -100,13 +138,12 @@ def routing_revision_create(
 
 def _check_line(line: BomLine) -> None:
     if line.uom.category_id != line.component.uom.category_id:
-        raise ValidationError(
-            {
-                "uom": _("%(unit)s cannot measure %(item)s, which is counted in %(item_unit)s.")
-                % {"unit": line.uom.code, "item": line.component.code, "item_unit": line.component.uom.code}
-            },
-            code="unit_category_mismatch",
-        )
+        message = _("%(unit)s cannot measure %(item)s, which is counted in %(item_unit)s.") % {
+            "unit": line.uom.code,
+            "item": line.component.code,
+            "item_unit": line.component.uom.code,
+        }
+        raise ValidationError({"uom": ValidationError(message, code="unit_category_mismatch")})
     edges = live_bom_edges(exclude_bom_ids=[line.bom_id])
     edges |= set(line.bom.lines.exclude(pk=line.pk).values_list("bom__item_id", "component_id"))
     edges.add((line.bom.item_id, line.component_id))

@@ -152,3 +152,10 @@ def test_deleting_a_record_in_use_is_a_409_that_says_why(api_as):
         {"field": None, "code": "protected", "message": "This record is used by items and cannot be deleted."}
     ]
     assert Unit.objects.filter(pk=kg.pk).exists()
+
+
+def test_the_openapi_schema_validates_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert (tmp_path / "schema.yaml").read_text().startswith("openapi: 3")

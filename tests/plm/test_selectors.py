@@ -95,3 +95,10 @@ def test_the_diff_shows_added_removed_and_changed_components(make_item, released
     changes = {row.key: (row.change, row.changed_fields) for row in bom_diff(old=old, new=new)}
     assert changes == {"A1": ("same", ()), "B1": ("changed", ("qty_per",)), "C1": ("added", ())}
     assert {row.key: row.change for row in bom_diff(old=new, new=old)}["C1"] == "removed"
+
+
+def test_scrap_is_kept_exactly_when_a_line_is_written_in_an_equivalent_unit(make_item, released_bom):
+    parent, part = make_item("P"), make_item("PART")
+    released_bom(parent, {part: (1, 5, Unit.objects.get(code="pc"))})  # pc and ea are the same size
+    (row,) = bom_explode(item=parent, on=DAY, quantity=Decimal(100))
+    assert row.extended_qty == Decimal(105) and row.unit.code == "ea"

@@ -204,3 +204,17 @@ def test_a_change_cannot_take_effect_in_the_past(kettle, reviewers):
         changes.eco_release(eco=eco, user=engineer)
     assert "effective_date" in error.value.message_dict
     assert BomRevision.objects.get(item=kettle, revision="A").effective_to is None
+
+
+def test_a_copy_must_come_from_the_same_item(kettle, make_item):
+    with pytest.raises(ValidationError) as error:
+        bom_revision_create(item=make_item("OTHER"), copy_from=kettle.bom_revisions.get())
+    assert error.value.error_dict["copy_from"][0].code == "copy_from_other_item"
+
+
+def test_a_loose_draft_is_taken_into_the_change_that_proposes_its_item(kettle, reviewers):
+    draft = bom_revision_create(item=kettle, copy_from=kettle.bom_revisions.get())
+    eco = changes.eco_create(title="T", reason="R", effective_date=timezone.localdate(), user=reviewers[Role.ENGINEER])
+    assert changes.eco_propose_bom(eco=eco, item=kettle) == draft
+    draft.refresh_from_db()
+    assert draft.eco == eco and BomRevision.objects.filter(item=kettle).count() == 2
