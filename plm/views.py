@@ -338,8 +338,11 @@ def attachment_upload(request, content_type_id, object_id):
 @login_required
 @permission_required("plm.view_attachment", raise_exception=True)
 def attachment_download(request, pk):
+    return attachment_file_response(get_object_or_404(models.Attachment, pk=pk))
+
+
+def attachment_file_response(attachment: models.Attachment) -> FileResponse:
     """Always a download, never rendered by the browser: an uploaded file cannot act as a page."""
-    attachment = get_object_or_404(models.Attachment, pk=pk)
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

@@ -6,8 +6,7 @@ call them), so the API enforces exactly the rules the screens do.
 
 from decimal import Decimal
 
-from django.contrib.contenttypes.models import ContentType
-from django.urls import NoReverseMatch
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -24,6 +23,7 @@ from plm.models import (
     RoutingRevision,
 )
 from plm.models.attachments import attachment_targets
+from plm.services.attachments import attachment_add
 
 
 def _code(**kwargs) -> serializers.SlugRelatedField:
@@ -395,11 +395,8 @@ class AttachmentSerializer(StrictInputMixin, serializers.ModelSerializer):
         # Downloads go through download_url, which checks access; the storage path stays private.
         extra_kwargs = {"file": {"write_only": True}}
 
-    def get_download_url(self, attachment) -> str | None:
-        try:
-            url = attachment.get_absolute_url()
-        except NoReverseMatch:
-            return None
+    def get_download_url(self, attachment) -> str:
+        url = reverse("attachment-download", args=[attachment.pk])
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request else url
 
@@ -413,17 +410,13 @@ class AttachmentSerializer(StrictInputMixin, serializers.ModelSerializer):
                 },
                 code="does_not_exist",
             )
-        attrs["content_type"] = ContentType.objects.get_for_model(model)
+        attrs["target"] = model._default_manager.get(pk=attrs.pop("object_id"))
         return attrs
 
     def create(self, validated_data):
-        upload = validated_data["file"]
-        attachment = Attachment(
-            **validated_data,
-            name=upload.name,
-            size=upload.size,
-            uploaded_by=self.context["request"].user,
+        return attachment_add(
+            target=validated_data["target"],
+            upload=validated_data["file"],
+            user=self.context["request"].user,
+            description=validated_data.get("description", ""),
         )
-        attachment.full_clean()
-        attachment.save()
-        return attachment

@@ -5,7 +5,6 @@ Views are thin: every write of a line, an operation, a revision or a change orde
 plm.services, whose ValidationErrors the exception handler turns into 400s naming field and reason.
 """
 
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
@@ -32,7 +31,8 @@ from plm.models import (
 from plm.models.revisions import Revision
 from plm.selectors.boms import bom_explode, where_used
 from plm.selectors.revisions import effective_bom, effective_routing
-from plm.services import changes, revisions
+from plm.services import attachments, changes, revisions
+from plm.views import attachment_file_response
 
 WRITE_METHODS = ["get", "post", "patch", "delete", "head", "options"]
 
@@ -436,7 +436,11 @@ class AttachmentViewSet(viewsets.ModelViewSet):
     parser_classes = [MultiPartParser, FormParser]  # a file upload: no JSON body
 
     def perform_destroy(self, instance):
-        storage, name = instance.file.storage, instance.file.name
-        instance.delete()
-        # The row is the record; the file goes once its deletion is committed.
-        transaction.on_commit(lambda: storage.delete(name))
+        attachments.attachment_remove(attachment=instance)
+
+    @extend_schema(
+        summary="The attached file, always as a download", responses={(200, "application/octet-stream"): bytes}
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        return attachment_file_response(self.get_object())

@@ -24,7 +24,8 @@ def attachment_add(*, target: models.Model, upload: UploadedFile, user: Any, des
 
 
 def attachment_remove(*, attachment: Attachment) -> None:
+    storage, name = attachment.file.storage, attachment.file.name
     with transaction.atomic():
         attachment.delete()
-    # The file goes once the row is gone for good; a rolled-back delete keeps it.
-    transaction.on_commit(lambda: attachment.file.delete(save=False))
+        # The file goes once the row is gone for good; a rolled-back delete keeps it.
+        transaction.on_commit(lambda: storage.delete(name))

@@ -410,7 +410,9 @@ def test_an_attachment_is_uploaded_listed_and_deleted(api_as, kettle, media, dja
         16,
     )
     assert body["uploaded_by"].startswith("quality") and body["description"] == "GA"
-    assert "file" not in body and "download_url" in body  # the download view checks access; media paths do not
+    assert "file" not in body  # the download view checks access; media paths are never handed out
+    download = api.get(body["download_url"])
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment;")
     (stored,) = stored_files(media)
     assert stored.read_bytes() == b"%PDF-1.7 drawing"
 
