@@ -67,6 +67,26 @@ def revision_delete(*, revision: Revision) -> None:
         revision.delete()
 
 
+# What a new revision copies from an older one: child model, its link to the revision, the copied fields.
+_CHILDREN: dict[type[Revision], tuple[type, str, tuple[str, ...]]] = {
+    BomRevision: (BomLine, "bom", ("position", "component_id", "qty_per", "scrap_pct", "uom_id")),
+    RoutingRevision: (
+        RoutingOperation,
+        "routing",
+        (
+            "seq",
+            "name",
+            "work_center_id",
+            "setup_minutes",
+            "run_minutes_per_unit",
+            "queue_minutes",
+            "move_minutes",
+            "instructions",
+        ),
+    ),
+}
+
+
 def _revision_create(
     model: type[Revision], *, item: Item, eco: EngineeringChangeOrder | None, copy_from: Revision | None, note: str
 ) -> Revision:
@@ -86,6 +106,15 @@ def _revision_create(
         revision = model(item=item, revision=next_revision_label(existing), eco=eco, note=note)
         revision.full_clean()
         revision.save()
+        if copy_from is not None:
+            child, link, fields = _CHILDREN[model]
+            child.objects.bulk_create(
+                child(**{link: revision}, **{name: getattr(row, name) for name in fields})
+                for row in child.objects.filter(**{link: copy_from})
+            )
+            if model is BomRevision:
+                # An old (obsolete) revision may use parts that have since come to contain this item.
+                check_no_cycle(edges=live_bom_edges())
         return revision
 
 
@@ -93,47 +122,14 @@ def bom_revision_create(
     *, item: Item, eco: EngineeringChangeOrder | None = None, copy_from: BomRevision | None = None, note: str = ""
 ) -> BomRevision:
     """A new draft revision of an item's BOM, starting as a copy of `copy_from` (if given)."""
-    with transaction.atomic():
-        bom = _revision_create(BomRevision, item=item, eco=eco, copy_from=copy_from, note=note)
-        if copy_from is not None:
-            BomLine.objects.bulk_create(
-                BomLine(
-                    bom=bom,
-                    position=line.position,
-                    component_id=line.component_id,
-                    qty_per=line.qty_per,
-                    scrap_pct=line.scrap_pct,
-                    uom_id=line.uom_id,
-                )
-                for line in copy_from.lines.all()
-            )
-            # An old (obsolete) revision may use parts that have since come to contain this item.
-            check_no_cycle(edges=live_bom_edges())
-        return bom
+    return _revision_create(BomRevision, item=item, eco=eco, copy_from=copy_from, note=note)
 
 
 def routing_revision_create(
     *, item: Item, eco: EngineeringChangeOrder | None = None, copy_from: RoutingRevision | None = None, note: str = ""
 ) -> RoutingRevision:
     """A new draft revision of an item's routing, starting as a copy of `copy_from` (if given)."""
-    with transaction.atomic():
-        routing = _revision_create(RoutingRevision, item=item, eco=eco, copy_from=copy_from, note=note)
-        if copy_from is not None:
-            RoutingOperation.objects.bulk_create(
-                RoutingOperation(
-                    routing=routing,
-                    seq=op.seq,
-                    name=op.name,
-                    work_center_id=op.work_center_id,
-                    setup_minutes=op.setup_minutes,
-                    run_minutes_per_unit=op.run_minutes_per_unit,
-                    queue_minutes=op.queue_minutes,
-                    move_minutes=op.move_minutes,
-                    instructions=op.instructions,
-                )
-                for op in copy_from.operations.all()
-            )
-        return routing
+    return _revision_create(RoutingRevision, item=item, eco=eco, copy_from=copy_from, note=note)
 
 
 def _check_line(line: BomLine) -> None:
