@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: install demo test lint stop clean
+.PHONY: install demo test lint bench stop clean
 
 install: $(VENV)/.installed $(VENDOR)/.installed
 
@@ -42,6 +42,10 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Speed targets, measured; results go to docs/benchmarks.md.
+bench: install
+	$(BIN)/python bench/import_bench.py
 
 stop:
 	$(BIN)/python -m config.embedded

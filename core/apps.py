@@ -59,6 +59,7 @@ class CoreConfig(AppConfig):
             Menu(
                 _("System"),
                 (
+                    MenuItem(_("Import data"), "core:data_import", "core.import_data"),
                     model_item(_("Background runs"), "core.taskrun"),
                     model_item(_("Domain events"), "core.domainevent"),
                     MenuItem(_("API documentation"), "api-docs"),

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from core import models
 
@@ -99,3 +100,34 @@ CalendarExceptionForm = _form(
     start_time=TIME,
     end_time=TIME,
 )
+
+
+class _MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class _MultipleFileField(forms.FileField):
+    """Several files from one input, cleaned one by one into a list."""
+
+    widget = _MultipleFileInput
+
+    def clean(self, data, initial=None):
+        clean_one = super().clean
+        return [clean_one(file, initial) for file in (data if isinstance(data, list | tuple) else [data])]
+
+
+class DataImportForm(BootstrapWidgetsMixin, forms.Form):
+    files = _MultipleFileField(
+        label=_("Files"),
+        widget=_MultipleFileInput(attrs={"accept": ".csv,.zip"}),
+        help_text=_("Several CSV files (partners.csv, items.csv, ...) or one zip of them."),
+    )
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        suffixes = {file.name.lower().rpartition(".")[2] for file in files}
+        if suffixes - {"csv", "zip"}:
+            raise forms.ValidationError(_("Upload .csv files, or one .zip of them."))
+        if "zip" in suffixes and len(files) > 1:
+            raise forms.ValidationError(_("Upload either CSV files or one zip of them, not both or several zips."))
+        return files

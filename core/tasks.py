@@ -3,7 +3,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 
-from core.services import events, progress
+from core.services import dataio, events, progress
 
 
 @shared_task(name="core.tasks.dispatch_event")
@@ -24,3 +24,14 @@ def dispatch_pending_events() -> int:
 def fail_stale_task_runs() -> int:
     """Runs whose worker was killed at the hard time limit are never redelivered: mark them failed."""
     return progress.task_run_fail_stale(older_than=timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 300))
+
+
+@shared_task(name="core.tasks.import_data")
+def import_data(run_id: str) -> None:
+    """A browser upload: import the folder `dataio.import_start` saved, reporting progress per file."""
+    progress.task_run_execute(
+        run_id=run_id,
+        work=lambda run, report: dataio.import_upload(
+            folder=run.params["folder"], progress=report, actor=run.created_by
+        ),
+    )

@@ -1,5 +1,5 @@
 from django.db.models import Count
-from django.urls import path
+from django.urls import include, path
 
 from core import filtersets, forms, models, tables
 from core.views.generic import ObjectScreens
@@ -64,6 +64,7 @@ SCREENS = [
 
 urlpatterns = [
     path("task-runs/<uuid:pk>/progress/", TaskRunProgressView.as_view(), name="taskrun_progress"),
+    path("import/", include("core.dataio_urls")),
 ]
 for screens in SCREENS:
     urlpatterns += screens.urls()

@@ -27,6 +27,9 @@ class TaskRun(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # Not a model action: importing a plant's data runs as a TaskRun, so the right lives here.
+        # The admin role holds every permission of the Takt apps; no other role is granted it.
+        permissions = [("import_data", "Can import a plant's data from CSV files")]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.get_status_display()})"

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from celery import current_app
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -89,9 +89,20 @@ def task_run_fail_stale(*, older_than: timedelta) -> int:
 
 def task_run_report(*, run_id: Any, percent: int, message: str = "") -> None:
     """Record progress; an atomic UPDATE, outside any business transaction, so readers see it at once."""
-    TaskRun.objects.filter(pk=run_id, status=TaskRunStatus.RUNNING).update(
-        percent=max(0, min(100, int(percent))), message=message[:500]
-    )
+    percent = max(0, min(100, int(percent)))
+    message = message[:500]
+    if not connection.in_atomic_block:
+        TaskRun.objects.filter(pk=run_id, status=TaskRunStatus.RUNNING).update(percent=percent, message=message)
+        return
+    # Called from inside the job's own transaction (an import is one), the UPDATE would stay invisible
+    # until the job commits and vanish if it rolls back: write it over a connection of its own.
+    sql = f"UPDATE {TaskRun._meta.db_table} SET percent = %s, message = %s WHERE id = %s AND status = %s"  # noqa: S608
+    side = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with side.cursor() as cursor:
+            cursor.execute(sql, [percent, message, str(run_id), TaskRunStatus.RUNNING])
+    finally:
+        side.close()
 
 
 def task_run_execute(*, run_id: Any, work: Callable[[TaskRun, ProgressReporter], Any]) -> None:

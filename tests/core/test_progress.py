@@ -2,6 +2,7 @@ import time
 
 import pytest
 from celery import shared_task
+from django.db import transaction
 from django.urls import reverse
 from kombu.exceptions import OperationalError
 
@@ -120,3 +121,15 @@ def test_runs_killed_at_the_hard_time_limit_are_failed_by_the_sweep():
     fresh.refresh_from_db()
     assert stale.status == TaskRunStatus.FAILED and stale.error == progress.TIMED_OUT
     assert fresh.status == TaskRunStatus.RUNNING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_reported_inside_the_jobs_own_transaction_is_written_outside_it():
+    run = TaskRun.objects.create(task_name="t", title="Import", status=TaskRunStatus.RUNNING)
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        progress.task_run_report(run_id=run.pk, percent=40, message="Importing boms.csv")
+        raise RuntimeError("the job's writes roll back")
+
+    run.refresh_from_db()
+    assert (run.percent, run.message) == (40, "Importing boms.csv")
