@@ -30,7 +30,6 @@ DEFAULT_REVISION = "A"
 POSITION_STEP = 10  # line positions 10, 20, ...: room to insert a line by hand later
 REVISION_FIELD = BomRevision._meta.get_field("revision")
 EFFECTIVE_FROM_FIELD = BomRevision._meta.get_field("effective_from")
-RUN_MINUTES_FIELD = RoutingOperation._meta.get_field("run_minutes_per_unit")
 
 
 @dataclass
@@ -233,15 +232,14 @@ def routings_load(data: CsvFile) -> dict[str, int]:
         row.assign(operation, "seq")
         row.once(seen, "seq", (item.pk, operation.seq), f"operation {operation.seq} of {item.code}")
         row.assign(operation, "setup_minutes")
-        # No default in the format: an operation without a run time would plan as taking no capacity.
-        operation.run_minutes_per_unit = row.value("run_minutes_per_unit", RUN_MINUTES_FIELD)
+        row.assign(operation, "run_minutes_per_unit")
         entry = routings.setdefault(item.pk, _Imported(row, item, DEFAULT_REVISION, None))
         entry.children.append((row, operation))
     imported = list(routings.values())
     for entry in imported:
         entry.children.sort(key=lambda child: child[1].seq)
     counts = _release(RoutingRevision, imported, "item")
-    fields = ["work_center", "run_minutes_per_unit", *(["setup_minutes"] if data.has("setup_minutes") else [])]
+    fields = ["work_center", *(name for name in ("setup_minutes", "run_minutes_per_unit") if data.has(name))]
     counts |= _replace_children(RoutingOperation, "routing", "seq", imported, fields, "operations_")
     return {"rows": len(data.rows), **counts}
 

@@ -145,7 +145,9 @@ class RoutingOperation(TaktModel):
     name = models.CharField(max_length=200, blank=True)
     work_center = models.ForeignKey("core.WorkCenter", on_delete=models.PROTECT, related_name="operations")
     setup_minutes = models.DecimalField(max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)])
-    run_minutes_per_unit = models.DecimalField(max_digits=12, decimal_places=4, validators=[MinValueValidator(0)])
+    run_minutes_per_unit = models.DecimalField(
+        max_digits=12, decimal_places=4, default=0, validators=[MinValueValidator(0)]
+    )
     queue_minutes = models.DecimalField(max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)])
     move_minutes = models.DecimalField(max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)])
     instructions = models.TextField(blank=True, verbose_name=_("work instructions"))

@@ -275,9 +275,9 @@ def test_a_routing_reimport_replaces_the_operations_and_keeps_what_the_file_does
         ),
         pytest.param("KTL,ten,ASSY,,1\n", "routings.csv, line 2, column seq: not a whole number: 'ten'", id="bad seq"),
         pytest.param(
-            "KTL,10,ASSY,,\n",
-            "routings.csv, line 2, column run_minutes_per_unit: a value is required",
-            id="no run time",
+            "KTL,10,ASSY,,-1\n",
+            "routings.csv, line 2, column run_minutes_per_unit: Ensure this value is greater than or equal to 0.",
+            id="negative run time",
         ),
         pytest.param(
             "KTL,10,ASSY,,1\nKTL,10,PRESS,,2\n",
@@ -349,3 +349,12 @@ def test_files_with_a_header_only_import_nothing(plant):
     counts = import_files(plant / "empty", {"boms.csv": BOM_HEADER, "routings.csv": ROUTING_HEADER})
     assert counts["boms.csv"]["rows"] == counts["routings.csv"]["rows"] == 0
     assert not BomRevision.objects.exists() and not RoutingRevision.objects.exists()
+
+
+def test_run_time_is_optional_as_the_format_says(plant):
+    folder = plant / "routings"
+    folder.mkdir(exist_ok=True)
+    (folder / "routings.csv").write_text("item,seq,work_center\nKTL,10,ASSY\n", encoding="utf-8")
+    import_folder(folder)
+    operation = RoutingOperation.objects.get(routing__item__code="KTL", seq=10)
+    assert operation.run_minutes_per_unit == 0 and operation.setup_minutes == 0
