@@ -1,0 +1,80 @@
+from django.contrib import admin
+
+from wms import models
+
+
+@admin.register(models.Warehouse)
+class WarehouseAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "site", "stock_location")
+    search_fields = ("code", "name")
+
+
+@admin.register(models.Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "kind", "warehouse", "pick_sequence", "capacity_qty", "quality_hold", "active")
+    list_filter = ("kind", "warehouse", "quality_hold", "active")
+    search_fields = ("code", "name")
+
+
+@admin.register(models.StockPolicy)
+class StockPolicyAdmin(admin.ModelAdmin):
+    list_display = ("item", "category", "removal_strategy", "requires_inspection", "abc_class")
+    list_filter = ("removal_strategy", "requires_inspection", "abc_class")
+
+
+@admin.register(models.Lot)
+class LotAdmin(admin.ModelAdmin):
+    list_display = ("item", "code", "expiry_date", "supplier_lot")
+    search_fields = ("code", "item__code", "supplier_lot")
+
+
+class LedgerAdmin(admin.ModelAdmin):
+    """Stock changes only through moves posted by the services: the admin reads, never writes."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.Quant)
+class QuantAdmin(LedgerAdmin):
+    list_display = ("item", "location", "lot", "quantity", "reserved", "in_date")
+    list_filter = ("location__warehouse",)
+    search_fields = ("item__code", "location__code", "lot__code")
+
+
+@admin.register(models.StockMove)
+class StockMoveAdmin(LedgerAdmin):
+    list_display = ("moved_at", "kind", "item", "lot", "quantity", "from_location", "to_location", "reference")
+    list_filter = ("kind",)
+    search_fields = ("item__code", "reference", "lot__code")
+    date_hierarchy = "moved_at"
+
+
+class StockRequestLineInline(admin.TabularInline):
+    model = models.StockRequestLine
+    extra = 0
+    readonly_fields = ("delivered",)
+
+
+@admin.register(models.StockRequest)
+class StockRequestAdmin(admin.ModelAdmin):
+    list_display = ("number", "kind", "reference", "warehouse", "destination", "state", "needed_on")
+    list_filter = ("kind", "state", "warehouse")
+    readonly_fields = ("number", "state")
+    inlines = [StockRequestLineInline]
+
+
+@admin.register(models.StockRequestLine)
+class StockRequestLineAdmin(LedgerAdmin):
+    list_display = ("request", "item", "quantity", "delivered", "lot")
+
+
+@admin.register(models.Reservation)
+class ReservationAdmin(LedgerAdmin):
+    list_display = ("line", "quant", "quantity")

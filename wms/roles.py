@@ -1,0 +1,16 @@
+from core.roles import OFFICE, STAFF, Access, Role
+
+STOCK_KEEPERS = {Role.ADMIN, Role.WAREHOUSE}
+
+MODEL_ACCESS = {
+    "wms.warehouse": Access(view=STAFF, manage={Role.ADMIN}),
+    "wms.location": Access(view=STAFF, manage=STOCK_KEEPERS),
+    "wms.stockpolicy": Access(view=OFFICE | {Role.WAREHOUSE}, manage={Role.ADMIN, Role.PLANNER, Role.WAREHOUSE}),
+    "wms.lot": Access(view=STAFF, manage=STOCK_KEEPERS | {Role.QUALITY}),
+    "wms.quant": Access(view=STAFF | {Role.PARTNER}),
+    # Posting moves is the warehouse's job; everyone on staff reads the ledger.
+    "wms.stockmove": Access(view=STAFF, manage=STOCK_KEEPERS),
+    "wms.stockrequest": Access(view=STAFF, manage=STOCK_KEEPERS | {Role.SALES, Role.PLANNER}),
+    "wms.stockrequestline": Access(view=STAFF, manage=STOCK_KEEPERS | {Role.SALES, Role.PLANNER}),
+    "wms.reservation": Access(view=STAFF, manage=STOCK_KEEPERS),
+}

@@ -1,0 +1,176 @@
+"""Stock requests (sales shipments, production material requests), their reservations and delivery."""
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils.translation import gettext as _
+
+from core.models import Item
+from core.services.numbering import next_document_number
+from wms.choices import LocationKind, MoveKind, RemovalStrategy, RequestKind, RequestState
+from wms.models import Location, Lot, Quant, Reservation, StockRequest, StockRequestLine, Warehouse
+from wms.selectors.stock import removal_strategy_for
+from wms.services.moves import stock_move_post
+
+ZERO = Decimal(0)
+# The order in which quants are taken; stock without an expiry date goes after all that has one.
+REMOVAL_ORDER = {
+    RemovalStrategy.FIFO: lambda q: (q.in_date, q.pk),
+    RemovalStrategy.FEFO: lambda q: ((q.lot and q.lot.expiry_date) or datetime.date.max, q.in_date, q.pk),
+    RemovalStrategy.LOCATION: lambda q: (q.location.pick_sequence, q.location.code, q.pk),
+}
+DESTINATIONS = {RequestKind.SHIPMENT: LocationKind.CUSTOMER, RequestKind.MATERIAL: LocationKind.PRODUCTION}
+
+
+def stock_request_create(
+    *,
+    kind: str,
+    warehouse: Warehouse,
+    destination: Location,
+    lines: list[tuple[Item, Decimal, Lot | None]],
+    reference: str = "",
+    partner: Any = None,
+    needed_on: Any = None,
+) -> StockRequest:
+    """A request for stock; reserve it with `stock_request_reserve`."""
+    if destination.kind != DESTINATIONS.get(kind):
+        message = _("A %(kind)s delivers to a %(expected)s location, not %(location)s.") % {
+            "kind": RequestKind(kind).label.lower(),
+            "expected": DESTINATIONS[kind].label.lower(),
+            "location": destination.code,
+        }
+        raise ValidationError({"destination": ValidationError(message, code="wrong_destination")})
+    if not lines:
+        raise ValidationError({"lines": ValidationError(_("Ask for at least one item."), code="required")})
+    with transaction.atomic():
+        request = StockRequest(
+            number=next_document_number(doc_type="SR"),
+            kind=kind,
+            warehouse=warehouse,
+            destination=destination,
+            reference=reference,
+            partner=partner,
+            needed_on=needed_on,
+        )
+        request.full_clean()
+        request.save()
+        for item, quantity, lot in lines:
+            line = StockRequestLine(request=request, item=item, quantity=quantity, lot=lot)
+            line.full_clean()
+            line.save()
+        return request
+
+
+def _candidates(line: StockRequestLine, warehouse: Warehouse) -> list[Quant]:
+    """Free quants the line may take, locked, in the item's removal order."""
+    quants = list(
+        Quant.objects.select_for_update(of=("self",))
+        .filter(
+            item=line.item,
+            location__warehouse=warehouse,
+            location__kind=LocationKind.INTERNAL,
+            location__quality_hold=False,
+            location__active=True,
+            quantity__gt=F("reserved"),
+            **({"lot": line.lot} if line.lot_id else {}),
+        )
+        .select_related("location", "lot")
+        .order_by("pk")  # lock in one order everywhere: no deadlocks between reservers
+    )
+    return sorted(quants, key=REMOVAL_ORDER[removal_strategy_for(line.item)])
+
+
+def _state(request: StockRequest) -> str:
+    """Done when everything is delivered; else how much of what is still due is reserved."""
+    lines = list(request.lines.annotate(held=Sum("reservations__quantity")))
+    due = [(line.quantity - line.delivered, line.held or ZERO) for line in lines]
+    if all(remaining <= 0 for remaining, _held in due):
+        return RequestState.DONE
+    if all(held >= remaining for remaining, held in due):
+        return RequestState.RESERVED
+    return RequestState.PARTIAL if any(held for _remaining, held in due) else RequestState.OPEN
+
+
+def stock_request_reserve(*, request: StockRequest) -> StockRequest:
+    """Reserve what is still missing, quant by quant in the item's removal order (FIFO, FEFO or by location)."""
+    with transaction.atomic():
+        request = StockRequest.objects.select_for_update().get(pk=request.pk)
+        if request.state in (RequestState.DONE, RequestState.CANCELLED):
+            message = _("%(request)s is %(state)s.") % {"request": request.number, "state": request.get_state_display()}
+            raise ValidationError(message, code="request_closed")
+        for line in request.lines.select_related("item", "lot"):
+            held = line.reservations.aggregate(held=Sum("quantity"))["held"] or ZERO
+            missing = line.quantity - line.delivered - held
+            for quant in _candidates(line, request.warehouse):
+                if missing <= 0:
+                    break
+                take = min(missing, quant.quantity - quant.reserved)
+                Quant.objects.filter(pk=quant.pk).update(reserved=F("reserved") + take)
+                Reservation.objects.create(line=line, quant=quant, quantity=take)
+                missing -= take
+        request.state = _state(request)
+        request.save(update_fields=["state", "updated_at"])
+        return request
+
+
+def _release(reservations) -> None:
+    for reservation in reservations.select_for_update():
+        Quant.objects.filter(pk=reservation.quant_id).update(reserved=F("reserved") - reservation.quantity)
+        reservation.delete()
+
+
+def stock_request_unreserve(*, request: StockRequest) -> StockRequest:
+    with transaction.atomic():
+        request = StockRequest.objects.select_for_update().get(pk=request.pk)
+        _release(Reservation.objects.filter(line__request=request).order_by("quant_id"))
+        request.state = RequestState.OPEN
+        request.save(update_fields=["state", "updated_at"])
+        return request
+
+
+def stock_request_cancel(*, request: StockRequest) -> StockRequest:
+    with transaction.atomic():
+        request = stock_request_unreserve(request=request)
+        request.state = RequestState.CANCELLED
+        request.save(update_fields=["state", "updated_at"])
+        return request
+
+
+def stock_request_deliver(*, request: StockRequest, user: Any = None) -> StockRequest:
+    """Move the reserved stock to the request's destination (shipped, or issued to production).
+
+    Delivers what is reserved; a line reserved short is delivered short and the rest stays due.
+    """
+    with transaction.atomic():
+        request = StockRequest.objects.select_for_update().get(pk=request.pk)
+        if request.state not in (RequestState.RESERVED, RequestState.PARTIAL):
+            message = _("%(request)s has nothing reserved to deliver.") % {"request": request.number}
+            raise ValidationError(message, code="nothing_reserved")
+        kind = MoveKind.SHIPMENT if request.kind == RequestKind.SHIPMENT else MoveKind.CONSUMPTION
+        reservations = (
+            Reservation.objects.filter(line__request=request)
+            .select_related("quant__location", "quant__lot", "line__item__uom")
+            .order_by("quant_id")
+        )
+        for reservation in reservations:
+            quant, line = reservation.quant, reservation.line
+            stock_move_post(
+                item=line.item,
+                quantity=reservation.quantity,
+                from_location=quant.location,
+                to_location=request.destination,
+                kind=kind,
+                lot=quant.lot,
+                reference=request.reference or request.number,
+                user=user,
+                reserved=reservation.quantity,
+            )
+            StockRequestLine.objects.filter(pk=line.pk).update(delivered=F("delivered") + reservation.quantity)
+            reservation.delete()
+        request.state = _state(request)
+        request.save(update_fields=["state", "updated_at"])
+        return request
