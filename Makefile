@@ -46,6 +46,7 @@ lint: install
 # Speed targets, measured; results go to docs/benchmarks.md.
 bench: install
 	$(BIN)/python bench/import_bench.py
+	$(BIN)/python bench/wms_bench.py
 
 stop:
 	$(BIN)/python -m config.embedded

@@ -11,16 +11,12 @@ import takes LIMIT_SECONDS or more. Results go into docs/benchmarks.md by hand.
 
 import csv
 import itertools
-import os
 import random
-import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _throwaway import throwaway_database
 
 LIMIT_SECONDS = 60
 SEED = 20260101
@@ -30,28 +26,6 @@ LEVELS = (("FG", 500, "make"), ("SA", 1500, "make"), ("MP", 3000, "make"), ("BP"
 LINES_PER_BOM = 10  # 5,000 made items x 10 lines = 50,000 BOM lines
 TWO_REVISIONS = 500  # of them, with revisions A and B (5 lines each), B effective from a date
 OPERATIONS_PER_ROUTING = 4  # 5,000 routings x 4 = 20,000 operations
-
-
-def _database_urls() -> tuple[str, str]:
-    """(URL of the configured database, URL of the throwaway bench database on the same server)."""
-    from config import embedded
-
-    url = os.environ.get("DATABASE_URL") or embedded.postgres_url()
-    parts = urlsplit(url)
-    name = os.environ.get("TAKT_BENCH_DATABASE", "takt_bench")
-    return url, urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def _admin_sql(url: str, statement: str) -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(url)
-    connection.autocommit = True  # CREATE / DROP DATABASE cannot run in a transaction
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(statement)
-    finally:
-        connection.close()
 
 
 def generate(folder: Path, *, changed: bool = False) -> dict[str, int]:
@@ -160,23 +134,9 @@ def _timed_import(folder: Path, import_folder) -> tuple[float, dict, list[float]
 
 
 def run() -> None:
-    server_url, bench_url = _database_urls()
-    bench_name = urlsplit(bench_url).path.lstrip("/")
-    _admin_sql(server_url, f"DROP DATABASE IF EXISTS {bench_name}")
-    _admin_sql(server_url, f"CREATE DATABASE {bench_name}")
-    os.environ["DATABASE_URL"] = bench_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-    os.environ["DJANGO_DEBUG"] = "false"  # as in production: no query log kept in memory
-    try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-        from django.db import connections
-
+    with throwaway_database("takt_bench"):
         from core.services.dataio import export_folder, import_folder
 
-        call_command("migrate", verbosity=0)
         with tempfile.TemporaryDirectory(prefix="takt-bench-") as tmp:
             folder = Path(tmp) / "plant"
             folder.mkdir()
@@ -195,9 +155,6 @@ def run() -> None:
             started = time.perf_counter()
             export_folder(Path(tmp) / "export")
             print(f"export of the whole plant: {time.perf_counter() - started:.1f} s")
-        connections.close_all()
-    finally:
-        _admin_sql(server_url, f"DROP DATABASE IF EXISTS {bench_name}")
     slow = {label: seconds for label, seconds in timings.items() if seconds >= LIMIT_SECONDS}
     assert not slow, f"slower than {LIMIT_SECONDS} s: {slow}"
     print(f"OK: every import under {LIMIT_SECONDS} s")
