@@ -78,3 +78,35 @@ class StockRequestLineAdmin(LedgerAdmin):
 @admin.register(models.Reservation)
 class ReservationAdmin(LedgerAdmin):
     list_display = ("line", "quant", "quantity")
+
+
+class ReceiptLineInline(admin.TabularInline):
+    model = models.ReceiptLine
+    extra = 0
+    readonly_fields = ("received_qty",)
+
+
+@admin.register(models.Receipt)
+class ReceiptAdmin(admin.ModelAdmin):
+    list_display = ("number", "supplier", "reference", "asn_number", "warehouse", "expected_on", "state")
+    list_filter = ("state", "warehouse")
+    search_fields = ("number", "reference", "asn_number", "supplier__code")
+    readonly_fields = ("number", "state")
+    inlines = [ReceiptLineInline]
+
+
+@admin.register(models.ReceiptLine)
+class ReceiptLineAdmin(LedgerAdmin):
+    list_display = ("receipt", "item", "expected_qty", "received_qty", "lot_code")
+
+
+@admin.register(models.PutawayRule)
+class PutawayRuleAdmin(admin.ModelAdmin):
+    list_display = ("warehouse", "item", "category", "zone")
+    list_filter = ("warehouse",)
+
+
+@admin.register(models.PutawayTask)
+class PutawayTaskAdmin(LedgerAdmin):
+    list_display = ("item", "lot", "quantity", "from_location", "to_location", "state", "receipt")
+    list_filter = ("state", "warehouse")

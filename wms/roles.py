@@ -13,4 +13,8 @@ MODEL_ACCESS = {
     "wms.stockrequest": Access(view=STAFF, manage=STOCK_KEEPERS | {Role.SALES, Role.PLANNER}),
     "wms.stockrequestline": Access(view=STAFF, manage=STOCK_KEEPERS | {Role.SALES, Role.PLANNER}),
     "wms.reservation": Access(view=STAFF, manage=STOCK_KEEPERS),
+    "wms.receipt": Access(view=STAFF | {Role.PARTNER}, manage=STOCK_KEEPERS | {Role.BUYER, Role.PARTNER}),
+    "wms.receiptline": Access(view=STAFF | {Role.PARTNER}, manage=STOCK_KEEPERS | {Role.BUYER, Role.PARTNER}),
+    "wms.putawayrule": Access(view=STAFF, manage=STOCK_KEEPERS),
+    "wms.putawaytask": Access(view=STAFF, manage=STOCK_KEEPERS),
 }

@@ -247,3 +247,7 @@ TAKT_ATTACHMENT_TYPES = frozenset(
         ],
     )
 )
+
+# --- Warehouse -----------------------------------------------------------------------------------------
+# How much more than expected a receipt line may receive before it is refused, in percent.
+TAKT_OVER_RECEIPT_TOLERANCE_PCT = env.int("TAKT_OVER_RECEIPT_TOLERANCE_PCT", default=10)

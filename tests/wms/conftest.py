@@ -16,8 +16,12 @@ def warehouse(db):
     stock = Location.objects.create(code="MAIN/STOCK", kind=LocationKind.VIEW, warehouse=warehouse, parent=root)
     for n, code in enumerate(["A-01", "A-02", "B-01"], start=1):
         Location.objects.create(code=f"MAIN/STOCK/{code}", warehouse=warehouse, parent=stock, pick_sequence=n * 10)
-    Location.objects.create(code="MAIN/QC", warehouse=warehouse, parent=root, quality_hold=True)
-    warehouse.stock_location = Location.objects.get(code="MAIN/STOCK/A-01")
+    warehouse.quality_location = Location.objects.create(
+        code="MAIN/QC", warehouse=warehouse, parent=root, quality_hold=True
+    )
+    warehouse.receiving_location = Location.objects.create(code="MAIN/RECV", warehouse=warehouse, parent=root)
+    warehouse.output_location = Location.objects.create(code="MAIN/OUT", warehouse=warehouse, parent=root)
+    warehouse.stock_location = stock
     warehouse.save()
     return warehouse
 

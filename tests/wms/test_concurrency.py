@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from wms.choices import LocationKind, MoveKind
-from wms.models import Location, Quant, StockMove
+from wms.models import Quant, StockMove
 from wms.selectors.stock import ledger_mismatches
 from wms.services.moves import stock_move_post
 
@@ -18,12 +18,16 @@ def test_200_pick_confirmations_from_8_threads_against_a_quant_of_100(item, ware
     kettle = item("KT-200")
     shelf = bin_("A-01")
     receive(kettle, 100, shelf)
-    output = Location.objects.create(code="MAIN/OUT", warehouse=warehouse)
+    output = warehouse.output_location
 
     def confirm_pick(n: int) -> str:
         try:
             stock_move_post(
-                item=kettle, quantity=Decimal(1), from_location=shelf, to_location=output, kind=MoveKind.PICK,
+                item=kettle,
+                quantity=Decimal(1),
+                from_location=shelf,
+                to_location=output,
+                kind=MoveKind.PICK,
                 reference=f"PICK-{n}",
             )
             return "picked"

@@ -19,6 +19,30 @@ class Warehouse(TaktModel):
         related_name="+",
         help_text=_("Where stock is kept when no bin is named (imports, adjustments)."),
     )
+    receiving_location = models.ForeignKey(
+        "wms.Location",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Where receipts land before put-away."),
+    )
+    quality_location = models.ForeignKey(
+        "wms.Location",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Where receipts of items that need inspection wait (a quality-hold location)."),
+    )
+    output_location = models.ForeignKey(
+        "wms.Location",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Where picked stock is packed and shipped from."),
+    )
 
     class Meta:
         ordering = ["code"]

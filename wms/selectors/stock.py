@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 
 from core.models import Item
 from wms.choices import LocationKind, RemovalStrategy
@@ -10,11 +10,11 @@ from wms.models import Quant, StockPolicy, Warehouse
 ZERO = Decimal(0)
 
 
-def removal_strategy_for(item: Item) -> str:
-    """The item's own policy, else its category's (walking up), else FIFO."""
+def _policy(item: Item, field: str, default):
+    """A stock policy setting: the item's own, else its category's (walking up), else the default."""
     policies = {
-        (p.item_id, p.category_id): p.removal_strategy
-        for p in StockPolicy.objects.filter(item=item) | StockPolicy.objects.filter(category__isnull=False)
+        (p.item_id, p.category_id): getattr(p, field)
+        for p in StockPolicy.objects.filter(Q(item=item) | Q(category__isnull=False))
     }
     if (item.pk, None) in policies:
         return policies[(item.pk, None)]
@@ -23,7 +23,16 @@ def removal_strategy_for(item: Item) -> str:
         if (None, category.pk) in policies:
             return policies[(None, category.pk)]
         category = category.parent
-    return RemovalStrategy.FIFO
+    return default
+
+
+def removal_strategy_for(item: Item) -> str:
+    return _policy(item, "removal_strategy", RemovalStrategy.FIFO)
+
+
+def requires_inspection(item: Item) -> bool:
+    """Receipts of the item wait in quality hold."""
+    return _policy(item, "requires_inspection", False)
 
 
 def _stock(item: Item, warehouse: Warehouse | None) -> QuerySet[Quant]:

@@ -1,0 +1,233 @@
+"""Receiving: ASNs and purchase-order receipts, over/under-receipt, quality hold, then put-away tasks."""
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from core.choices import Tracking
+from core.models import Item, Partner
+from core.services.events import event_publish
+from core.services.numbering import next_document_number
+from wms import events
+from wms.choices import LocationKind, MoveKind
+from wms.locations import virtual_location
+from wms.models import Location, Lot, PutawayTask, Receipt, ReceiptLine, ReceiptState, Warehouse
+from wms.selectors.stock import requires_inspection
+from wms.services.moves import qty, stock_move_post
+from wms.services.putaway import putaway_plan
+
+ZERO = Decimal(0)
+
+
+def receipt_create(
+    *,
+    warehouse: Warehouse,
+    supplier: Partner,
+    lines: list[dict[str, Any]],
+    reference: str = "",
+    asn_number: str = "",
+    expected_on: datetime.date | None = None,
+) -> Receipt:
+    """Expected goods: lines of {item, expected_qty, lot_code?, expiry_date?, unit_cost?, order_line_ref?}."""
+    if not supplier.is_supplier:
+        message = _("%(partner)s is not a supplier.") % {"partner": supplier.code}
+        raise ValidationError({"supplier": ValidationError(message, code="not_a_supplier")})
+    if not lines:
+        raise ValidationError({"lines": ValidationError(_("A receipt expects at least one item."), code="required")})
+    with transaction.atomic():
+        receipt = Receipt(
+            number=next_document_number(doc_type="RC"),
+            warehouse=warehouse,
+            supplier=supplier,
+            reference=reference,
+            asn_number=asn_number,
+            expected_on=expected_on,
+        )
+        receipt.full_clean()
+        receipt.save()
+        for fields in lines:
+            line = ReceiptLine(receipt=receipt, **fields)
+            line.full_clean()
+            line.save()
+        return receipt
+
+
+def _lot_for(line: ReceiptLine, lot_code: str | None, expiry_date: datetime.date | None) -> Lot | None:
+    item: Item = line.item
+    if item.tracking == Tracking.NONE:
+        return None
+    code = (lot_code or line.lot_code).strip()
+    if not code:
+        label = _("serial number") if item.tracking == Tracking.SERIAL else _("lot")
+        message = _("%(item)s is tracked: scan or type its %(label)s.") % {"item": item.code, "label": label}
+        raise ValidationError({"lot": ValidationError(message, code="required")})
+    lot, _created = Lot.objects.get_or_create(
+        item=item, code=code, defaults={"expiry_date": expiry_date or line.expiry_date}
+    )
+    return lot
+
+
+def _dock(warehouse: Warehouse, item: Item) -> tuple[Location, bool]:
+    """Where a receipt lands: quality hold for items that need inspection, else receiving."""
+    if requires_inspection(item):
+        if warehouse.quality_location is None:
+            raise ValidationError(
+                _("%(warehouse)s has no quality-hold location for items that need inspection.")
+                % {"warehouse": warehouse.code},
+                code="no_quality_location",
+            )
+        return warehouse.quality_location, True
+    if warehouse.receiving_location is None:
+        raise ValidationError(
+            _("%(warehouse)s has no receiving location.") % {"warehouse": warehouse.code}, code="no_receiving_location"
+        )
+    return warehouse.receiving_location, False
+
+
+def receipt_receive(
+    *,
+    line: ReceiptLine,
+    quantity: Decimal,
+    lot_code: str | None = None,
+    expiry_date: datetime.date | None = None,
+    user: Any = None,
+) -> list[PutawayTask]:
+    """Receive a quantity of a line; returns the put-away tasks (none while it waits for inspection).
+
+    More than expected is accepted up to TAKT_OVER_RECEIPT_TOLERANCE_PCT over; beyond it, refused.
+    """
+    with transaction.atomic():
+        line = (
+            ReceiptLine.objects.select_for_update(of=("self",))
+            .select_related("receipt__warehouse", "item__uom")
+            .get(pk=line.pk)
+        )
+        receipt = line.receipt
+        if receipt.state in (ReceiptState.DONE, ReceiptState.CANCELLED):
+            message = _("%(receipt)s is %(state)s.") % {
+                "receipt": receipt.number,
+                "state": receipt.get_state_display().lower(),
+            }
+            raise ValidationError(message, code="receipt_closed")
+        quantity = Decimal(quantity)
+        limit = line.expected_qty * (1 + Decimal(settings.TAKT_OVER_RECEIPT_TOLERANCE_PCT) / 100)
+        if line.received_qty + quantity > limit:
+            message = _(
+                "Over-receipt: %(expected)s expected, %(received)s already received; at most %(limit)s may be received."
+            ) % {"expected": qty(line.expected_qty), "received": qty(line.received_qty), "limit": qty(limit)}
+            raise ValidationError({"quantity": ValidationError(message, code="over_receipt")})
+        lot = _lot_for(line, lot_code, expiry_date)
+        dock, held = _dock(receipt.warehouse, line.item)
+        stock_move_post(
+            item=line.item,
+            quantity=quantity,
+            from_location=virtual_location(LocationKind.SUPPLIER),
+            to_location=dock,
+            kind=MoveKind.RECEIPT,
+            lot=lot,
+            unit_cost=line.unit_cost,
+            reference=receipt.reference or receipt.number,
+            user=user,
+        )
+        ReceiptLine.objects.filter(pk=line.pk).update(received_qty=F("received_qty") + quantity)
+        Receipt.objects.filter(pk=receipt.pk, state=ReceiptState.EXPECTED).update(state=ReceiptState.RECEIVING)
+        event_publish(
+            name=events.GOODS_RECEIVED,
+            payload={
+                "receipt": receipt.number,
+                "line_id": str(line.pk),
+                "order_line_ref": line.order_line_ref,
+                "reference": receipt.reference,
+                "item": line.item.code,
+                "quantity": str(quantity),
+                "lot": lot.code if lot else None,
+                "unit_cost": str(line.unit_cost) if line.unit_cost is not None else None,
+                "quality_hold": held,
+            },
+            aggregate=receipt,
+            actor=user,
+        )
+        if held:
+            return []
+        return putaway_plan(
+            item=line.item, quantity=quantity, from_location=dock, warehouse=receipt.warehouse, lot=lot, receipt=receipt
+        )
+
+
+def receipt_close(*, receipt: Receipt, user: Any = None) -> Receipt:
+    """Close a receipt: what was not received is short, and ERP hears of every line's outcome."""
+    with transaction.atomic():
+        receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
+        if receipt.state in (ReceiptState.DONE, ReceiptState.CANCELLED):
+            message = _("%(receipt)s is %(state)s.") % {
+                "receipt": receipt.number,
+                "state": receipt.get_state_display().lower(),
+            }
+            raise ValidationError(message, code="receipt_closed")
+        receipt.state = (
+            ReceiptState.DONE if receipt.lines.filter(received_qty__gt=0).exists() else ReceiptState.CANCELLED
+        )
+        receipt.save(update_fields=["state", "updated_at"])
+        event_publish(
+            name=events.RECEIPT_CLOSED,
+            payload={
+                "receipt": receipt.number,
+                "reference": receipt.reference,
+                "state": receipt.state,
+                "lines": [
+                    {
+                        "line_id": str(line.pk),
+                        "order_line_ref": line.order_line_ref,
+                        "item": line.item.code,
+                        "expected": str(line.expected_qty),
+                        "received": str(line.received_qty),
+                    }
+                    for line in receipt.lines.select_related("item")
+                ],
+            },
+            aggregate=receipt,
+            actor=user,
+        )
+        return receipt
+
+
+def quality_release(
+    *, item: Item, warehouse: Warehouse, quantity: Decimal, lot: Lot | None = None, user: Any = None
+) -> list[PutawayTask]:
+    """Inspection passed: stock leaves quality hold for receiving, with put-away tasks."""
+    with transaction.atomic():
+        stock_move_post(
+            item=item,
+            quantity=quantity,
+            from_location=warehouse.quality_location,
+            to_location=warehouse.receiving_location,
+            kind=MoveKind.TRANSFER,
+            lot=lot,
+            user=user,
+            note=_("Released by inspection"),
+        )
+        return putaway_plan(
+            item=item, quantity=quantity, from_location=warehouse.receiving_location, warehouse=warehouse, lot=lot
+        )
+
+
+def quality_reject(
+    *, item: Item, warehouse: Warehouse, quantity: Decimal, lot: Lot | None = None, user: Any = None, reason: str = ""
+):
+    """Inspection failed: the stock is scrapped (a return to the supplier is a shipment ERP asks for)."""
+    return stock_move_post(
+        item=item,
+        quantity=quantity,
+        from_location=warehouse.quality_location,
+        to_location=virtual_location(LocationKind.SCRAP),
+        kind=MoveKind.SCRAP,
+        lot=lot,
+        user=user,
+        note=reason,
+    )
