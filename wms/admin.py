@@ -110,3 +110,47 @@ class PutawayRuleAdmin(admin.ModelAdmin):
 class PutawayTaskAdmin(LedgerAdmin):
     list_display = ("item", "lot", "quantity", "from_location", "to_location", "state", "receipt")
     list_filter = ("state", "warehouse")
+
+
+class PickLineInline(admin.TabularInline):
+    model = models.PickLine
+    extra = 0
+    readonly_fields = ("item", "lot", "from_location", "quantity", "picked_qty", "short_qty", "short_reason")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.PickList)
+class PickListAdmin(LedgerAdmin):
+    list_display = ("number", "request", "wave", "state")
+    list_filter = ("state",)
+    inlines = [PickLineInline]
+
+
+@admin.register(models.PickLine)
+class PickLineAdmin(LedgerAdmin):
+    list_display = ("pick_list", "item", "lot", "from_location", "quantity", "picked_qty", "short_qty")
+
+
+@admin.register(models.Wave)
+class WaveAdmin(LedgerAdmin):
+    list_display = ("number", "warehouse", "created_by", "created_at")
+
+
+class PackageInline(admin.TabularInline):
+    model = models.Package
+    extra = 0
+
+
+@admin.register(models.Shipment)
+class ShipmentAdmin(admin.ModelAdmin):
+    list_display = ("number", "request", "carrier", "tracking_number", "shipped_at")
+    search_fields = ("number", "tracking_number", "request__reference")
+    readonly_fields = ("number", "request", "shipped_at", "shipped_by")
+    inlines = [PackageInline]
+
+
+@admin.register(models.Package)
+class PackageAdmin(admin.ModelAdmin):
+    list_display = ("shipment", "code", "weight_kg")

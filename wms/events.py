@@ -11,3 +11,7 @@ GOODS_RECEIVED = "wms.goods.received"
 # A receipt was closed; lines received short say so. payload: receipt, reference, lines: [{line_id,
 # order_line_ref, item, expected, received}].
 RECEIPT_CLOSED = "wms.receipt.closed"
+
+# A shipment left. payload: delivery_note, request, reference (the sales order), carrier,
+# tracking_number, lines: [{item, lot, quantity}].
+SHIPMENT_SHIPPED = "wms.shipment.shipped"

@@ -17,4 +17,9 @@ MODEL_ACCESS = {
     "wms.receiptline": Access(view=STAFF | {Role.PARTNER}, manage=STOCK_KEEPERS | {Role.BUYER, Role.PARTNER}),
     "wms.putawayrule": Access(view=STAFF, manage=STOCK_KEEPERS),
     "wms.putawaytask": Access(view=STAFF, manage=STOCK_KEEPERS),
+    "wms.wave": Access(view=STAFF, manage=STOCK_KEEPERS),
+    "wms.picklist": Access(view=STAFF, manage=STOCK_KEEPERS),
+    "wms.pickline": Access(view=STAFF, manage=STOCK_KEEPERS),
+    "wms.shipment": Access(view=STAFF | {Role.PARTNER}, manage=STOCK_KEEPERS),
+    "wms.package": Access(view=STAFF | {Role.PARTNER}, manage=STOCK_KEEPERS),
 }

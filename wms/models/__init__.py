@@ -1,4 +1,5 @@
 from .locations import Location, Warehouse
+from .picking import Package, PickLine, PickList, PickState, Shipment, Wave
 from .receipts import PutawayRule, PutawayTask, Receipt, ReceiptLine, ReceiptState, TaskState
 from .requests import Reservation, StockRequest, StockRequestLine
 from .stock import Lot, Quant, StockMove, StockPolicy
@@ -6,6 +7,10 @@ from .stock import Lot, Quant, StockMove, StockPolicy
 __all__ = [
     "Location",
     "Lot",
+    "Package",
+    "PickLine",
+    "PickList",
+    "PickState",
     "PutawayRule",
     "PutawayTask",
     "Quant",
@@ -13,10 +18,12 @@ __all__ = [
     "ReceiptLine",
     "ReceiptState",
     "Reservation",
+    "Shipment",
     "StockMove",
     "StockPolicy",
     "StockRequest",
     "StockRequestLine",
     "TaskState",
     "Warehouse",
+    "Wave",
 ]

@@ -140,8 +140,31 @@ def stock_request_cancel(*, request: StockRequest) -> StockRequest:
         return request
 
 
+def deliver_reservations(*, request: StockRequest, reservations, kind: str, user: Any = None) -> None:
+    """Move reserved stock to the request's destination and count it delivered on its lines."""
+    for reservation in reservations.select_related("quant__location", "quant__lot", "line__item__uom").order_by(
+        "quant_id"
+    ):
+        quant, line = reservation.quant, reservation.line
+        stock_move_post(
+            item=line.item,
+            quantity=reservation.quantity,
+            from_location=quant.location,
+            to_location=request.destination,
+            kind=kind,
+            lot=quant.lot,
+            reference=request.reference or request.number,
+            user=user,
+            reserved=reservation.quantity,
+        )
+        StockRequestLine.objects.filter(pk=line.pk).update(delivered=F("delivered") + reservation.quantity)
+        reservation.delete()
+    request.state = _state(request)
+    request.save(update_fields=["state", "updated_at"])
+
+
 def stock_request_deliver(*, request: StockRequest, user: Any = None) -> StockRequest:
-    """Move the reserved stock to the request's destination (shipped, or issued to production).
+    """Move all reserved stock straight to the destination (issue to production, or ship without picking).
 
     Delivers what is reserved; a line reserved short is delivered short and the rest stays due.
     """
@@ -151,26 +174,7 @@ def stock_request_deliver(*, request: StockRequest, user: Any = None) -> StockRe
             message = _("%(request)s has nothing reserved to deliver.") % {"request": request.number}
             raise ValidationError(message, code="nothing_reserved")
         kind = MoveKind.SHIPMENT if request.kind == RequestKind.SHIPMENT else MoveKind.CONSUMPTION
-        reservations = (
-            Reservation.objects.filter(line__request=request)
-            .select_related("quant__location", "quant__lot", "line__item__uom")
-            .order_by("quant_id")
+        deliver_reservations(
+            request=request, reservations=Reservation.objects.filter(line__request=request), kind=kind, user=user
         )
-        for reservation in reservations:
-            quant, line = reservation.quant, reservation.line
-            stock_move_post(
-                item=line.item,
-                quantity=reservation.quantity,
-                from_location=quant.location,
-                to_location=request.destination,
-                kind=kind,
-                lot=quant.lot,
-                reference=request.reference or request.number,
-                user=user,
-                reserved=reservation.quantity,
-            )
-            StockRequestLine.objects.filter(pk=line.pk).update(delivered=F("delivered") + reservation.quantity)
-            reservation.delete()
-        request.state = _state(request)
-        request.save(update_fields=["state", "updated_at"])
         return request
