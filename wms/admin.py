@@ -106,8 +106,8 @@ class PutawayRuleAdmin(admin.ModelAdmin):
     list_filter = ("warehouse",)
 
 
-@admin.register(models.PutawayTask)
-class PutawayTaskAdmin(LedgerAdmin):
+@admin.register(models.StockTask)
+class StockTaskAdmin(LedgerAdmin):
     list_display = ("item", "lot", "quantity", "from_location", "to_location", "state", "receipt")
     list_filter = ("state", "warehouse")
 
@@ -154,3 +154,30 @@ class ShipmentAdmin(admin.ModelAdmin):
 @admin.register(models.Package)
 class PackageAdmin(admin.ModelAdmin):
     list_display = ("shipment", "code", "weight_kg")
+
+
+class CycleCountLineInline(admin.TabularInline):
+    model = models.CycleCountLine
+    extra = 0
+    readonly_fields = ("location", "item", "lot", "expected_qty", "counted_qty", "counted_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.CycleCount)
+class CycleCountAdmin(LedgerAdmin):
+    list_display = ("number", "warehouse", "location", "abc_class", "state", "approved_by", "posted_at")
+    list_filter = ("state", "warehouse")
+    inlines = [CycleCountLineInline]
+
+
+@admin.register(models.CycleCountLine)
+class CycleCountLineAdmin(LedgerAdmin):
+    list_display = ("count", "location", "item", "lot", "expected_qty", "counted_qty")
+
+
+@admin.register(models.ReplenishmentRule)
+class ReplenishmentRuleAdmin(admin.ModelAdmin):
+    list_display = ("location", "item", "min_qty", "max_qty")
+    search_fields = ("location__code", "item__code")

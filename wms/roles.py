@@ -16,10 +16,16 @@ MODEL_ACCESS = {
     "wms.receipt": Access(view=STAFF | {Role.PARTNER}, manage=STOCK_KEEPERS | {Role.BUYER, Role.PARTNER}),
     "wms.receiptline": Access(view=STAFF | {Role.PARTNER}, manage=STOCK_KEEPERS | {Role.BUYER, Role.PARTNER}),
     "wms.putawayrule": Access(view=STAFF, manage=STOCK_KEEPERS),
-    "wms.putawaytask": Access(view=STAFF, manage=STOCK_KEEPERS),
+    "wms.stocktask": Access(view=STAFF, manage=STOCK_KEEPERS),
     "wms.wave": Access(view=STAFF, manage=STOCK_KEEPERS),
     "wms.picklist": Access(view=STAFF, manage=STOCK_KEEPERS),
     "wms.pickline": Access(view=STAFF, manage=STOCK_KEEPERS),
     "wms.shipment": Access(view=STAFF | {Role.PARTNER}, manage=STOCK_KEEPERS),
     "wms.package": Access(view=STAFF | {Role.PARTNER}, manage=STOCK_KEEPERS),
+    "wms.cyclecount": Access(view=STAFF, manage=STOCK_KEEPERS),
+    "wms.cyclecountline": Access(view=STAFF, manage=STOCK_KEEPERS),
+    "wms.replenishmentrule": Access(view=STAFF, manage=STOCK_KEEPERS | {Role.PLANNER}),
 }
+
+# Count differences above the tolerance are approved by finance (or an admin), not by who counted.
+EXTRA_PERMISSIONS = {Role.FINANCE: ["wms.approve_cyclecount"]}

@@ -192,6 +192,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "plm.tasks.obsolete_expired_revisions",
         "schedule": 3600.0,
     },
+    "plan-replenishment": {
+        "task": "wms.tasks.plan_replenishment",
+        "schedule": 1800.0,
+    },
 }
 
 # --- Audit trail: every business model is tracked unless excluded here -----------------------------
@@ -251,3 +255,5 @@ TAKT_ATTACHMENT_TYPES = frozenset(
 # --- Warehouse -----------------------------------------------------------------------------------------
 # How much more than expected a receipt line may receive before it is refused, in percent.
 TAKT_OVER_RECEIPT_TOLERANCE_PCT = env.int("TAKT_OVER_RECEIPT_TOLERANCE_PCT", default=10)
+# Cycle-count differences above this share of the expected quantity need approval, in percent.
+TAKT_COUNT_TOLERANCE_PCT = env.int("TAKT_COUNT_TOLERANCE_PCT", default=2)

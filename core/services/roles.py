@@ -13,22 +13,30 @@ MANAGE_ACTIONS = ("add", "change", "delete")
 ADMIN_EXTRA_APPS = ("auth", "authtoken", "auditlog")
 
 
-def model_access() -> dict[str, Access]:
-    """Every app's MODEL_ACCESS, collected from `<app>/roles.py` (found at run time, not imported)."""
-    access: dict[str, Access] = {}
+def _role_modules():
+    """Every app's `roles.py`, found at run time (core never imports the apps above it)."""
     for config in apps.get_app_configs():
         try:
-            module = import_module(f"{config.name}.roles")
+            yield import_module(f"{config.name}.roles")
         except ModuleNotFoundError as exc:
             if exc.name != f"{config.name}.roles":
                 raise
-            continue
+
+
+def model_access() -> dict[str, Access]:
+    """Every app's MODEL_ACCESS: who views and who manages each model."""
+    access: dict[str, Access] = {}
+    for module in _role_modules():
         access.update(getattr(module, "MODEL_ACCESS", {}))
     return access
 
 
 def _role_permissions(access: dict[str, Access]) -> dict[Role, set[tuple[str, str]]]:
     granted: dict[Role, set[tuple[str, str]]] = {role: set() for role in Role}
+    # Rights beyond view/manage, e.g. {Role.FINANCE: ["wms.approve_cyclecount"]}.
+    for module in _role_modules():
+        for role, names in getattr(module, "EXTRA_PERMISSIONS", {}).items():
+            granted[role].update(tuple(name.split(".")) for name in names)
     for label, rule in access.items():
         app_label, model_name = label.split(".")
         for role in rule.view:

@@ -9,7 +9,7 @@ from core.models import DomainEvent, ItemCategory, Partner
 from wms import events
 from wms.models import Location, PutawayRule, Quant, ReceiptState, StockPolicy, TaskState
 from wms.selectors.stock import available, ledger_mismatches, on_hand
-from wms.services.putaway import putaway_confirm
+from wms.services.putaway import stock_task_confirm
 from wms.services.receipts import quality_reject, quality_release, receipt_close, receipt_create, receipt_receive
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,7 @@ def test_a_receipt_lands_in_receiving_and_plans_put_away_fullest_bin_first(wareh
     assert event.payload["order_line_ref"] == "PO-2026-00007/1" and event.payload["unit_cost"] == "4.600000"
 
     for task in tasks:
-        putaway_confirm(task=task, location=task.to_location)
+        stock_task_confirm(task=task, location=task.to_location)
     assert Quant.objects.get(item=cable, location=bin_a02).quantity == 50
     assert Quant.objects.get(item=cable, location=warehouse.receiving_location).quantity == 0
     assert ledger_mismatches() == []
@@ -56,13 +56,13 @@ def test_put_away_refuses_the_wrong_bin_unless_told_and_splits_a_partial(warehou
     receipt = asn(warehouse, supplier, cable, 10)
     (task,) = receipt_receive(line=receipt.lines.get(), quantity=Decimal(10))
     with pytest.raises(ValidationError) as error:
-        putaway_confirm(task=task, location=bin_("B-01"))
+        stock_task_confirm(task=task, location=bin_("B-01"))
     assert error.value.error_dict["location"][0].code == "wrong_bin"
-    done = putaway_confirm(task=task, location=task.to_location, quantity=Decimal(4))
+    done = stock_task_confirm(task=task, location=task.to_location, quantity=Decimal(4))
     assert done.state == TaskState.DONE and done.quantity == 4
-    rest = warehouse.putaway_tasks.get(state=TaskState.OPEN)
+    rest = warehouse.tasks.get(state=TaskState.OPEN)
     assert rest.quantity == 6
-    putaway_confirm(task=rest, location=bin_("B-01"), other_bin=True)
+    stock_task_confirm(task=rest, location=bin_("B-01"), other_bin=True)
     assert on_hand(item=cable) == 10 and ledger_mismatches() == []
 
 
@@ -123,7 +123,7 @@ def test_items_that_need_inspection_wait_in_quality_hold(warehouse, supplier, it
     quality_reject(item=element, warehouse=warehouse, quantity=Decimal(5), lot=lot, reason="cracked ceramic")
     assert sum(t.quantity for t in tasks) == 45
     for task in tasks:
-        putaway_confirm(task=task, location=task.to_location)
+        stock_task_confirm(task=task, location=task.to_location)
     assert available(item=element) == 45 and on_hand(item=element) == 45 and ledger_mismatches() == []
 
 

@@ -1,10 +1,14 @@
+from .counts import CountState, CycleCount, CycleCountLine, ReplenishmentRule
 from .locations import Location, Warehouse
 from .picking import Package, PickLine, PickList, PickState, Shipment, Wave
-from .receipts import PutawayRule, PutawayTask, Receipt, ReceiptLine, ReceiptState, TaskState
+from .receipts import PutawayRule, Receipt, ReceiptLine, ReceiptState, StockTask, TaskPurpose, TaskState
 from .requests import Reservation, StockRequest, StockRequestLine
 from .stock import Lot, Quant, StockMove, StockPolicy
 
 __all__ = [
+    "CountState",
+    "CycleCount",
+    "CycleCountLine",
     "Location",
     "Lot",
     "Package",
@@ -12,17 +16,19 @@ __all__ = [
     "PickList",
     "PickState",
     "PutawayRule",
-    "PutawayTask",
     "Quant",
     "Receipt",
     "ReceiptLine",
     "ReceiptState",
+    "ReplenishmentRule",
     "Reservation",
     "Shipment",
     "StockMove",
     "StockPolicy",
     "StockRequest",
     "StockRequestLine",
+    "StockTask",
+    "TaskPurpose",
     "TaskState",
     "Warehouse",
     "Wave",

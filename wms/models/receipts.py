@@ -84,10 +84,16 @@ class TaskState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class PutawayTask(TaktModel):
-    """Take stock from receiving to the bin the rules chose; done when a scan confirms it."""
+class TaskPurpose(models.TextChoices):
+    PUTAWAY = "putaway", _("Put-away")
+    REPLENISHMENT = "replenishment", _("Replenishment")
 
-    warehouse = models.ForeignKey("wms.Warehouse", on_delete=models.PROTECT, related_name="putaway_tasks")
+
+class StockTask(TaktModel):
+    """Take stock from one location to another (receiving to a bin, bulk to a pick face); done by a scan."""
+
+    purpose = models.CharField(max_length=16, choices=TaskPurpose.choices, default=TaskPurpose.PUTAWAY)
+    warehouse = models.ForeignKey("wms.Warehouse", on_delete=models.PROTECT, related_name="tasks")
     item = models.ForeignKey("core.Item", on_delete=models.PROTECT, related_name="+")
     lot = models.ForeignKey("wms.Lot", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     quantity = models.DecimalField(max_digits=18, decimal_places=6)
@@ -107,7 +113,7 @@ class PutawayTask(TaktModel):
 
     class Meta:
         ordering = ["state", "to_location__pick_sequence", "pk"]
-        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="putaway_task_quantity_positive")]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="stock_task_quantity_positive")]
 
     def __str__(self) -> str:
         return f"{self.quantity} {self.item.code}: {self.from_location} → {self.to_location or '?'}"

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from core.models import Item
 from wms.choices import LocationKind, MoveKind
-from wms.models import Location, Lot, PutawayRule, PutawayTask, Quant, Receipt, TaskState, Warehouse
+from wms.models import Location, Lot, PutawayRule, Quant, Receipt, StockTask, TaskPurpose, TaskState, Warehouse
 from wms.services.moves import qty, stock_move_post
 
 ZERO = Decimal(0)
@@ -49,7 +49,7 @@ def putaway_plan(
     warehouse: Warehouse,
     lot: Lot | None = None,
     receipt: Receipt | None = None,
-) -> list[PutawayTask]:
+) -> list[StockTask]:
     """Tasks that take `quantity` from receiving to bins of the item's zone, fullest bins first.
 
     What no bin has room for becomes a task without a bin: the operator scans one.
@@ -71,7 +71,7 @@ def putaway_plan(
     if remaining > 0:
         tasks.append((None, remaining))
     return [
-        PutawayTask.objects.create(
+        StockTask.objects.create(
             warehouse=warehouse,
             item=item,
             lot=lot,
@@ -84,18 +84,19 @@ def putaway_plan(
     ]
 
 
-def putaway_confirm(
+def stock_task_confirm(
     *,
-    task: PutawayTask,
+    task: StockTask,
     location: Location,
     quantity: Decimal | None = None,
     user: Any = None,
     other_bin: bool = False,
-) -> PutawayTask:
-    """Put stock into the scanned bin. Another bin than the task's needs `other_bin`; a part leaves the rest open."""
+) -> StockTask:
+    """Do a task as scanned: stock into the scanned bin. Another bin than the task's needs `other_bin`;
+    a part leaves the rest open."""
     with transaction.atomic():
         task = (
-            PutawayTask.objects.select_for_update(of=("self",))
+            StockTask.objects.select_for_update(of=("self",))
             .select_related("item__uom", "lot", "from_location")
             .get(pk=task.pk)
         )
@@ -125,13 +126,14 @@ def putaway_confirm(
             quantity=quantity,
             from_location=task.from_location,
             to_location=location,
-            kind=MoveKind.PUTAWAY,
+            kind=MoveKind.PUTAWAY if task.purpose == TaskPurpose.PUTAWAY else MoveKind.TRANSFER,
             lot=task.lot,
             user=user,
             reference=task.receipt.number if task.receipt else "",
         )
         if quantity < task.quantity:
-            PutawayTask.objects.create(
+            StockTask.objects.create(
+                purpose=task.purpose,
                 warehouse=task.warehouse,
                 item=task.item,
                 lot=task.lot,

@@ -17,7 +17,7 @@ from core.services.numbering import next_document_number
 from wms import events
 from wms.choices import LocationKind, MoveKind
 from wms.locations import virtual_location
-from wms.models import Location, Lot, PutawayTask, Receipt, ReceiptLine, ReceiptState, Warehouse
+from wms.models import Location, Lot, Receipt, ReceiptLine, ReceiptState, StockTask, Warehouse
 from wms.selectors.stock import requires_inspection
 from wms.services.moves import qty, stock_move_post
 from wms.services.putaway import putaway_plan
@@ -97,7 +97,7 @@ def receipt_receive(
     lot_code: str | None = None,
     expiry_date: datetime.date | None = None,
     user: Any = None,
-) -> list[PutawayTask]:
+) -> list[StockTask]:
     """Receive a quantity of a line; returns the put-away tasks (none while it waits for inspection).
 
     More than expected is accepted up to TAKT_OVER_RECEIPT_TOLERANCE_PCT over; beyond it, refused.
@@ -199,7 +199,7 @@ def receipt_close(*, receipt: Receipt, user: Any = None) -> Receipt:
 
 def quality_release(
     *, item: Item, warehouse: Warehouse, quantity: Decimal, lot: Lot | None = None, user: Any = None
-) -> list[PutawayTask]:
+) -> list[StockTask]:
     """Inspection passed: stock leaves quality hold for receiving, with put-away tasks."""
     with transaction.atomic():
         stock_move_post(
