@@ -229,3 +229,19 @@ def test_wms_check_finds_a_quant_that_disagrees_with_its_moves(item, bin_, recei
         call_command("wms_check")
     assert error.value.returncode == 1
     assert "KT-200 @ MAIN/STOCK/A-01: quant 6, moves 5; reserved 0, reservations 0" in capsys.readouterr().err
+
+
+def test_the_ledger_answers_what_was_on_hand_at_any_moment(item, warehouse, bin_, receive):
+    from django.utils import timezone
+
+    from wms.selectors.stock import stock_as_of
+
+    kettle = item("KT-200")
+    receive(kettle, 10, bin_("A-01"))
+    before_transfer = timezone.now()
+    stock_transfer(item=kettle, quantity=Decimal(4), from_location=bin_("A-01"), to_location=bin_("B-01"))
+    then = {(r["location_id"], r["quantity"]) for r in stock_as_of(at=before_transfer)}
+    now = {(r["location_id"], r["quantity"]) for r in stock_as_of(at=timezone.now(), warehouse=warehouse)}
+    assert then == {(bin_("A-01").pk, 10)}
+    assert now == {(bin_("A-01").pk, 6), (bin_("B-01").pk, 4)}
+    assert stock_as_of(at=before_transfer - datetime.timedelta(days=1)) == []

@@ -94,3 +94,34 @@ def ledger_mismatches() -> list[dict]:
         }
         for r in rows
     ]
+
+
+STOCK_AS_OF = """
+SELECT item_id, location_id, lot_id, SUM(quantity) AS quantity FROM (
+    SELECT m.item_id, m.to_location_id AS location_id, m.lot_id, m.quantity
+      FROM wms_stockmove m JOIN wms_location l ON l.id = m.to_location_id
+     WHERE l.kind = %(internal)s AND m.moved_at <= %(at)s {warehouse}
+    UNION ALL
+    SELECT m.item_id, m.from_location_id, m.lot_id, -m.quantity
+      FROM wms_stockmove m JOIN wms_location l ON l.id = m.from_location_id
+     WHERE l.kind = %(internal)s AND m.moved_at <= %(at)s {warehouse}
+) flows GROUP BY item_id, location_id, lot_id HAVING SUM(quantity) <> 0
+ORDER BY item_id, location_id, lot_id
+"""
+
+
+def stock_as_of(*, at, warehouse: Warehouse | None = None) -> list[dict]:
+    """On hand per item, location and lot at a past moment, from the ledger: ERP's valuation snapshot.
+
+    WMS knows quantities (and the cost each move carried); ERP prices them. One query, whatever the date.
+    """
+    params = {"internal": LocationKind.INTERNAL, "at": at}
+    if warehouse is not None:
+        params["warehouse"] = warehouse.pk
+    sql = STOCK_AS_OF.format(warehouse="AND l.warehouse_id = %(warehouse)s" if warehouse is not None else "")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [
+            {"item_id": item, "location_id": location, "lot_id": lot, "quantity": quantity}
+            for item, location, lot, quantity in cursor.fetchall()
+        ]
