@@ -107,3 +107,17 @@ def test_pick_faces_are_refilled_to_their_maximum_once(warehouse, item, bin_, re
     assert quantity(cable, face) == 100
     assert StockTask.objects.filter(purpose=TaskPurpose.REPLENISHMENT, state="done").count() == 2
     assert ledger_mismatches() == []
+
+
+def test_found_stock_must_be_in_the_counted_bins_and_name_its_lot(warehouse, item, bin_, make_user):
+    from core.choices import Tracking
+
+    count = cycle_count_create(warehouse=warehouse, location=bin_("B-01"), user=make_user(Role.WAREHOUSE))
+    with pytest.raises(ValidationError) as error:
+        cycle_count_found(count=count, location=bin_("A-01"), item=item("TH-01"), counted=Decimal(1))
+    assert error.value.error_dict["location"][0].code == "outside_count"
+    with pytest.raises(ValidationError) as error:
+        cycle_count_found(
+            count=count, location=bin_("B-01"), item=item("HE-2000", tracking=Tracking.LOT), counted=Decimal(3)
+        )
+    assert error.value.error_dict["lot"][0].code == "required"

@@ -16,11 +16,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.choices import Tracking
 from core.models import Item
 from core.services.numbering import next_document_number
 from wms.choices import LocationKind
 from wms.models import CountState, CycleCount, CycleCountLine, Location, Lot, Quant, StockPolicy, Warehouse
-from wms.services.moves import _check_quantity, inventory_adjust, qty
+from wms.services.moves import _check_lot, _check_quantity, inventory_adjust, qty
 
 HUNDRED = Decimal(100)
 
@@ -90,8 +91,17 @@ def cycle_count_found(
 ) -> CycleCountLine:
     """Stock found where the count expected none: a line of its own, expected 0."""
     with transaction.atomic():
-        count = CycleCount.objects.select_for_update().get(pk=count.pk)
+        count = CycleCount.objects.select_for_update().select_related("location").get(pk=count.pk)
         _require_open(count)
+        scope = count.location
+        if (
+            location.warehouse_id != count.warehouse_id
+            or not location.holds_stock
+            or (scope is not None and location.pk != scope.pk and not location.code.startswith(f"{scope.code}/"))
+        ):
+            message = _("%(location)s is not a bin this count covers.") % {"location": location.code}
+            raise ValidationError({"location": ValidationError(message, code="outside_count")})
+        _check_lot(item, lot, Decimal(1) if item.tracking == Tracking.SERIAL else Decimal(counted or 1))
         line, _created = CycleCountLine.objects.get_or_create(
             count=count, location=location, item=item, lot=lot, defaults={"expected_qty": 0}
         )
