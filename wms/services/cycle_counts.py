@@ -91,7 +91,7 @@ def cycle_count_found(
 ) -> CycleCountLine:
     """Stock found where the count expected none: a line of its own, expected 0."""
     with transaction.atomic():
-        count = CycleCount.objects.select_for_update().select_related("location").get(pk=count.pk)
+        count = CycleCount.objects.select_for_update(of=("self",)).select_related("location").get(pk=count.pk)
         _require_open(count)
         scope = count.location
         if (
