@@ -15,6 +15,7 @@ api_v1 = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("core/", include("core.api.urls")),
     path("plm/", include("plm.api.urls")),
+    path("wms/", include("wms.api.urls")),
     re_path(r"", not_found),
 ]
 
@@ -25,6 +26,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("core/", include("core.urls")),
     path("plm/", include("plm.urls")),
+    path("wms/", include("wms.urls")),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
 ]

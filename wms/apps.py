@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _after_migrate(**kwargs):
@@ -13,5 +14,25 @@ class WmsConfig(AppConfig):
     verbose_name = "WMS"
 
     def ready(self):
+        from core.navigation import Menu, MenuItem, ObjectLink, model_item, register_menu, register_object_link
+
         # The virtual locations exist in every database, and again after a test-database flush.
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="wms.after_migrate")
+        register_menu(
+            Menu(
+                _("Warehouse"),
+                (
+                    model_item(_("Stock"), "wms.quant"),
+                    MenuItem(_("Move stock"), "wms:stock_transfer", "wms.add_stockmove"),
+                    MenuItem(_("Count"), "wms:stock_count", "wms.add_stockmove"),
+                    model_item(_("Stock moves"), "wms.stockmove"),
+                    model_item(_("Stock requests"), "wms.stockrequest"),
+                    model_item(_("Lots and serial numbers"), "wms.lot"),
+                    model_item(_("Locations"), "wms.location"),
+                    model_item(_("Warehouses"), "wms.warehouse"),
+                    model_item(_("Stock policies"), "wms.stockpolicy"),
+                ),
+            )
+        )
+        # An item's stock page: on hand, reserved and available per warehouse and location, its last moves.
+        register_object_link("core.item", ObjectLink(_("Stock"), "wms:item_stock", "wms.view_stockmove"))

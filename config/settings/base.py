@@ -164,6 +164,12 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RevisionStateEnum": "plm.choices.RevisionState",
         "EcoStateEnum": "plm.choices.EcoState",
+        "RequestStateEnum": "wms.choices.RequestState",
+        # ... and fields named "kind" too.
+        "PartnerKindEnum": "core.choices.PartnerKind",
+        "LocationKindEnum": "wms.choices.LocationKind",
+        "MoveKindEnum": "wms.choices.MoveKind",
+        "RequestKindEnum": "wms.choices.RequestKind",
     },
 }
 

@@ -180,10 +180,10 @@ def test_each_error_names_file_line_column_and_reason(tmp_path, files, message):
 
 @pytest.mark.django_db
 def test_a_file_no_app_imports_yet_is_refused_rather_than_skipped(tmp_path):
-    if "stock.csv" in {handler.name for handler in file_handlers()}:
-        pytest.skip("stock.csv is importable now")
-    files = {**CORE_FILES, "stock.csv": "item,qty\nKTL,5\n"}
-    assert import_error(tmp_path, files) == "stock.csv: this file cannot be imported yet"
+    if "demand.csv" in {handler.name for handler in file_handlers()}:
+        pytest.skip("demand.csv is importable now")
+    files = {**CORE_FILES, "demand.csv": "reference,item,qty,due_date\nSO-1,KTL,5,2026-12-01\n"}
+    assert import_error(tmp_path, files) == "demand.csv: this file cannot be imported yet"
 
 
 @pytest.mark.django_db

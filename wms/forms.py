@@ -1,0 +1,189 @@
+"""Forms of the warehouse screens. Items, locations and lots are typed or scanned as codes."""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import BootstrapWidgetsMixin, TaktModelForm
+from core.models import Item
+from wms.choices import VIRTUAL_KINDS
+from wms.models import Location, Lot, StockPolicy, Warehouse
+from wms.services.locations import location_check
+
+
+class CodeField(forms.ModelChoiceField):
+    """A record by its code in a text box (a scanner types it like a keyboard); unknown codes are named."""
+
+    def __init__(self, queryset, *, what: str, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+        kwargs.setdefault("error_messages", {"invalid_choice": _("There is no %(what)s %%(value)s.") % {"what": what}})
+        super().__init__(queryset, to_field_name="code", **kwargs)
+
+    def to_python(self, value):
+        return super().to_python(value.strip() if isinstance(value, str) else value)
+
+
+class CodesShownMixin:
+    """On edit, code fields show the related record's code rather than its id."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = getattr(self, "instance", None)
+        for name, field in self.fields.items():
+            if isinstance(field, CodeField) and instance is not None and getattr(instance, f"{name}_id", None):
+                self.initial[name] = getattr(instance, name).code
+
+
+WAREHOUSE_PLACES = ("stock_location", "receiving_location", "quality_location", "output_location")
+
+
+def _place(name: str) -> CodeField:
+    model_field = Warehouse._meta.get_field(name)
+    return CodeField(
+        Location.objects.exclude(kind__in=VIRTUAL_KINDS),
+        what=_("location"),
+        required=False,
+        label=capfirst(model_field.verbose_name),
+        help_text=model_field.help_text,
+    )
+
+
+class WarehouseForm(CodesShownMixin, TaktModelForm):
+    """A warehouse and its places, named by location code; each must be a location of this warehouse."""
+
+    stock_location = _place("stock_location")
+    receiving_location = _place("receiving_location")
+    quality_location = _place("quality_location")
+    output_location = _place("output_location")
+
+    class Meta:
+        model = Warehouse
+        fields = ("code", "name", "site", *WAREHOUSE_PLACES)
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in WAREHOUSE_PLACES:
+            location = cleaned.get(name)
+            if location is not None and (self.instance.pk is None or location.warehouse_id != self.instance.pk):
+                self.add_error(name, _("Choose a location of this warehouse (save the warehouse first)."))
+        quality = cleaned.get("quality_location")
+        if quality is not None and not quality.quality_hold:
+            self.add_error(
+                "quality_location", _("%(location)s is not a quality-hold location.") % {"location": quality.code}
+            )
+        return cleaned
+
+
+class LocationForm(CodesShownMixin, TaktModelForm):
+    parent = CodeField(
+        Location.objects.all(),
+        what=_("location"),
+        required=False,
+        help_text=_("The zone or aisle this location is in (a view location), by its code."),
+    )
+
+    class Meta:
+        model = Location
+        fields = (
+            "code",
+            "name",
+            "kind",
+            "warehouse",
+            "parent",
+            "pick_sequence",
+            "capacity_qty",
+            "capacity_kg",
+            "quality_hold",
+            "active",
+        )
+
+    def _post_clean(self):
+        super()._post_clean()  # the instance now holds the form's values
+        try:
+            location_check(location=self.instance)
+        except ValidationError as exc:
+            self._update_errors(exc)
+
+
+class LotForm(CodesShownMixin, TaktModelForm):
+    item = CodeField(Item.objects.all(), what=_("item"), label=_("Item code"))
+
+    class Meta:
+        model = Lot
+        fields = ("item", "code", "expiry_date", "supplier_lot")
+        widgets = {"expiry_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # a lot never changes its item: its stock and history are that item's
+            self.fields["item"].disabled = True
+
+
+class StockPolicyForm(CodesShownMixin, TaktModelForm):
+    item = CodeField(
+        Item.objects.all(),
+        what=_("item"),
+        label=_("Item code"),
+        required=False,
+        help_text=_("Either one item or a category of items."),
+    )
+
+    class Meta:
+        model = StockPolicy
+        fields = ("item", "category", "removal_strategy", "requires_inspection", "abc_class")
+
+
+# --- Warehouse staff: move stock, count -----------------------------------------------------------------
+
+
+QUANTITY = {"max_digits": 18, "decimal_places": 6}
+
+
+def _lot_of(form: forms.Form, item: Item | None, code: str) -> Lot | None:
+    if not code or item is None:
+        return None
+    lot = Lot.objects.filter(item=item, code=code).first()
+    if lot is None:
+        form.add_error("lot", _("There is no lot %(lot)s of %(item)s.") % {"lot": code, "item": item.code})
+    return lot
+
+
+class StockTransferForm(BootstrapWidgetsMixin, forms.Form):
+    item = CodeField(Item.objects.select_related("uom"), what=_("item"), label=_("Item code"))
+    quantity = forms.DecimalField(label=_("Quantity"), min_value=Decimal("0.000001"), **QUANTITY)
+    from_location = CodeField(Location.objects.all(), what=_("location"), label=_("From location"))
+    to_location = CodeField(Location.objects.all(), what=_("location"), label=_("To location"))
+    lot = forms.CharField(
+        label=_("Lot or serial number"), required=False, help_text=_("For lot- and serial-tracked items.")
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["lot"] = _lot_of(self, cleaned.get("item"), cleaned.get("lot", "").strip())
+        return cleaned
+
+
+class StockCountForm(BootstrapWidgetsMixin, forms.Form):
+    location = CodeField(Location.objects.all(), what=_("location"), label=_("Location"))
+    item = CodeField(Item.objects.select_related("uom"), what=_("item"), label=_("Item code"))
+    lot = forms.CharField(
+        label=_("Lot or serial number"),
+        required=False,
+        max_length=Lot._meta.get_field("code").max_length,
+        help_text=_("A lot not known yet is created: stock found in the count."),
+    )
+    counted = forms.DecimalField(label=_("Counted quantity"), min_value=0, **QUANTITY)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=255)
+
+
+def service_errors(form: forms.Form, error: ValidationError, fields: dict[str, str | None]) -> None:
+    """A service's refusal onto the form: each field it names onto the form's field (`fields` maps them)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        field = fields.get(name, name if name in form.fields else None)
+        form.add_error(field, errors)
