@@ -12,11 +12,16 @@ from rest_framework.views import exception_handler as drf_exception_handler
 def _flatten(detail, field=None):
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = None if key in ("non_field_errors", "__all__") else key
-            yield from _flatten(value, f"{field}.{name}" if field and name else (name or field))
+            name = None if key in ("non_field_errors", "__all__") else str(key)
+            if name is None:
+                yield from _flatten(value, field)
+            else:
+                yield from _flatten(value, f"{field}.{name}" if field else name)
     elif isinstance(detail, list):
-        for value in detail:
-            yield from _flatten(value, field)
+        for index, value in enumerate(detail):
+            # A list of objects (request lines) keeps each one's position: "lines.2.item".
+            position = f"{field}.{index}" if isinstance(value, dict) and field else field
+            yield from _flatten(value, position)
     else:
         yield {"field": field, "code": getattr(detail, "code", "invalid"), "message": str(detail)}
 

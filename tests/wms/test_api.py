@@ -276,11 +276,11 @@ def test_a_request_can_be_unreserved_and_cancelled_but_not_deleted(api_as, stock
     ("payload", "expected"),
     [
         pytest.param({"lines": []}, ("lines", "required"), id="no lines"),
-        pytest.param({"lines": [{"item": "NOPE", "quantity": "1"}]}, ("lines.item", "does_not_exist"), id="item"),
-        pytest.param({"lines": [{"item": "CB-EU", "quantity": "0"}]}, ("lines.quantity", "min_value"), id="zero"),
+        pytest.param({"lines": [{"item": "NOPE", "quantity": "1"}]}, ("lines.0.item", "does_not_exist"), id="item"),
+        pytest.param({"lines": [{"item": "CB-EU", "quantity": "0"}]}, ("lines.0.quantity", "min_value"), id="zero"),
         pytest.param(
             {"lines": [{"item": "HE-2000", "quantity": "1", "lot": "L-9"}]},
-            ("lines.lot", "does_not_exist"),
+            ("lines.0.lot", "does_not_exist"),
             id="lot",
         ),
         pytest.param(

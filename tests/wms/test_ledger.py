@@ -11,7 +11,7 @@ from core.models import DomainEvent
 from wms import events
 from wms.choices import LocationKind, MoveKind, RemovalStrategy, RequestKind, RequestState
 from wms.locations import virtual_location
-from wms.models import Location, Quant, StockMove, StockPolicy
+from wms.models import Location, Lot, Quant, StockMove, StockPolicy
 from wms.selectors.stock import available, ledger_mismatches, on_hand
 from wms.services.moves import inventory_adjust, stock_transfer
 from wms.services.requests import (
@@ -245,3 +245,30 @@ def test_the_ledger_answers_what_was_on_hand_at_any_moment(item, warehouse, bin_
     assert then == {(bin_("A-01").pk, 10)}
     assert now == {(bin_("A-01").pk, 6), (bin_("B-01").pk, 4)}
     assert stock_as_of(at=before_transfer - datetime.timedelta(days=1)) == []
+
+
+def test_a_serial_number_is_in_stock_once_across_all_bins(item, bin_, receive):
+    kettle = item("KT-200", tracking=Tracking.SERIAL)
+    receive(kettle, 1, bin_("A-01"), lot="SN-7")
+    with pytest.raises(ValidationError) as error:
+        receive(kettle, 1, bin_("B-01"), lot="SN-7")
+    assert error.value.error_dict["lot"][0].code == "serial_in_stock" and "MAIN/STOCK/A-01" in error.value.messages[0]
+    stock_transfer(
+        item=kettle,
+        quantity=Decimal(1),
+        from_location=bin_("A-01"),
+        to_location=bin_("B-01"),
+        lot=Lot.objects.get(code="SN-7"),
+    )  # moving it is fine
+
+
+def test_closed_requests_cannot_be_unreserved_or_cancelled(item, warehouse, customers, bin_, receive):
+    kettle = item("KT-200")
+    receive(kettle, 2, bin_("A-01"))
+    request = stock_request_deliver(
+        request=stock_request_reserve(request=shipment(warehouse, customers, (kettle, Decimal(2), None)))
+    )
+    for service in (stock_request_cancel, stock_request_reserve):
+        with pytest.raises(ValidationError) as error:
+            service(request=request)
+        assert error.value.code == "request_closed"

@@ -17,7 +17,7 @@ class Warehouse(TaktModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text=_("Where stock is kept when no bin is named (imports, adjustments)."),
+        help_text=_("The storage area (a zone or a bin) put-away falls back on when no rule names one."),
     )
     receiving_location = models.ForeignKey(
         "wms.Location",

@@ -4,6 +4,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.formatting import trim_decimal
 from core.models.base import TaktModel
 from wms.choices import MoveKind, RemovalStrategy
 
@@ -115,4 +116,4 @@ class StockMove(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} {self.item.code}: {self.from_location.code} → {self.to_location.code}"
+        return f"{trim_decimal(self.quantity, 0)} {self.item.code}: {self.from_location.code} → {self.to_location.code}"

@@ -57,7 +57,7 @@ def _check_lot(item: Item, lot: Lot | None, quantity: Decimal) -> None:
             raise ValidationError({"lot": ValidationError(message, code="not_tracked")})
         return
     if lot is None:
-        message = _("%(item)s is tracked by %(tracking)s: say which.") % {
+        message = _("%(item)s is tracked %(tracking)s: say which.") % {
             "item": item.code,
             "tracking": item.get_tracking_display().lower(),
         }
@@ -118,14 +118,16 @@ def _put(item: Item, location: Location, lot: Lot | None, quantity: Decimal, mov
             " VALUES (%s, %s, %s, %s, 0, %s)"
             " ON CONFLICT (item_id, location_id, lot_id) DO UPDATE SET"
             f" quantity = {table}.quantity + EXCLUDED.quantity,"
-            f" in_date = CASE WHEN {table}.quantity = 0 THEN EXCLUDED.in_date ELSE {table}.in_date END"
-            f" RETURNING {table}.quantity",
+            f" in_date = CASE WHEN {table}.quantity = 0 THEN EXCLUDED.in_date ELSE {table}.in_date END",
             [item.pk, location.pk, lot.pk if lot else None, quantity, moved_at],
         )
-        (after,) = cursor.fetchone()
-    if item.tracking == Tracking.SERIAL and after > 1:
-        message = _("Serial number %(lot)s is already in %(location)s.") % {"lot": lot.code, "location": location.code}
-        raise ValidationError({"lot": ValidationError(message, code="serial_in_stock")})
+    if item.tracking == Tracking.SERIAL:
+        # One unit per serial number in the whole of stock, not just in this bin.
+        held = Quant.objects.filter(lot=lot, location__kind=LocationKind.INTERNAL, quantity__gt=0)
+        if held.aggregate(total=Sum("quantity"))["total"] > 1:
+            where = ", ".join(held.exclude(location=location).values_list("location__code", flat=True)) or location.code
+            message = _("Serial number %(lot)s is already in stock, in %(where)s.") % {"lot": lot.code, "where": where}
+            raise ValidationError({"lot": ValidationError(message, code="serial_in_stock")})
     if location.capacity_qty is not None:
         total = Quant.objects.filter(location=location).aggregate(total=Sum("quantity"))["total"] or ZERO
         if total > location.capacity_qty:

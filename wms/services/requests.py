@@ -99,9 +99,7 @@ def stock_request_reserve(*, request: StockRequest) -> StockRequest:
     """Reserve what is still missing, quant by quant in the item's removal order (FIFO, FEFO or by location)."""
     with transaction.atomic():
         request = StockRequest.objects.select_for_update().get(pk=request.pk)
-        if request.state in (RequestState.DONE, RequestState.CANCELLED):
-            message = _("%(request)s is %(state)s.") % {"request": request.number, "state": request.get_state_display()}
-            raise ValidationError(message, code="request_closed")
+        _require_active(request)
         for line in request.lines.select_related("item", "lot"):
             held = line.reservations.aggregate(held=Sum("quantity"))["held"] or ZERO
             missing = line.quantity - line.delivered - held
@@ -123,18 +121,42 @@ def _release(reservations) -> None:
         reservation.delete()
 
 
+def _require_active(request: StockRequest) -> None:
+    if request.state in (RequestState.DONE, RequestState.CANCELLED):
+        message = _("%(request)s is %(state)s.") % {"request": request.number, "state": request.get_state_display()}
+        raise ValidationError(message, code="request_closed")
+
+
 def stock_request_unreserve(*, request: StockRequest) -> StockRequest:
+    """Give back what is still held in bins; picked stock waiting to ship stays held."""
     with transaction.atomic():
-        request = StockRequest.objects.select_for_update().get(pk=request.pk)
-        _release(Reservation.objects.filter(line__request=request).order_by("quant_id"))
-        request.state = RequestState.OPEN
+        request = StockRequest.objects.select_for_update().select_related("warehouse").get(pk=request.pk)
+        _require_active(request)
+        held = Reservation.objects.filter(line__request=request)
+        if request.warehouse.output_location_id:
+            held = held.exclude(quant__location=request.warehouse.output_location_id)
+        _release(held.order_by("quant_id"))
+        request.state = _state(request)
         request.save(update_fields=["state", "updated_at"])
         return request
 
 
 def stock_request_cancel(*, request: StockRequest) -> StockRequest:
+    """Cancel what has not been delivered; refused once stock was picked for it (put it back first)."""
     with transaction.atomic():
+        request = StockRequest.objects.select_for_update().get(pk=request.pk)
+        _require_active(request)
+        if request.lines.filter(delivered__gt=0).exists():
+            message = _("%(request)s is partly delivered; what was delivered cannot be cancelled.") % {
+                "request": request.number
+            }
+            raise ValidationError(message, code="partly_delivered")
         request = stock_request_unreserve(request=request)
+        if Reservation.objects.filter(line__request=request).exists():
+            message = _("%(request)s has picked stock waiting to ship; put it back before cancelling.") % {
+                "request": request.number
+            }
+            raise ValidationError(message, code="picked")
         request.state = RequestState.CANCELLED
         request.save(update_fields=["state", "updated_at"])
         return request
