@@ -15,8 +15,10 @@ from django.utils import timezone
 from core.models import Item, ItemCategory, Partner, Site
 from wms.choices import LocationKind, MoveKind, RemovalStrategy, RequestKind
 from wms.locations import virtual_location
-from wms.models import Location, Lot, StockMove, StockPolicy, StockRequest, Warehouse
+from wms.models import Location, Lot, Receipt, StockMove, StockPolicy, StockRequest, Warehouse
 from wms.services.moves import inventory_adjust, stock_move_post
+from wms.services.picking import pick_list_create
+from wms.services.receipts import receipt_create
 from wms.services.requests import stock_request_create, stock_request_reserve
 
 WAREHOUSE = "MAIN"
@@ -109,6 +111,7 @@ def load() -> dict[str, int]:
     if not has_moves:
         _stock(items, locations)
     _requests(warehouse, items)
+    _expected_receipt(warehouse, items)
     return {
         "locations": Location.objects.filter(warehouse=warehouse).count(),
         "stock moves": StockMove.objects.count(),
@@ -213,7 +216,8 @@ def _requests(warehouse: Warehouse, items: dict[str, Item]) -> None:
             partner=Partner.objects.get(code="C-MEDIA"),
             needed_on=today + datetime.timedelta(days=5),
         )
-        stock_request_reserve(request=shipment)
+        # Released for picking: the tablet's Pick screen has work.
+        pick_list_create(request=stock_request_reserve(request=shipment))
     if not StockRequest.objects.filter(reference=MATERIAL_REFERENCE).exists():
         stock_request_create(
             kind=RequestKind.MATERIAL,
@@ -224,3 +228,37 @@ def _requests(warehouse: Warehouse, items: dict[str, Item]) -> None:
             reference=MATERIAL_REFERENCE,
             needed_on=today + datetime.timedelta(days=2),
         )
+
+
+ASN_NUMBER = "NB-ASN-26-0412"
+
+
+def _expected_receipt(warehouse: Warehouse, items: dict[str, Item]) -> None:
+    """An advance shipping notice from the element supplier, due today: the tablet's Receive screen has work."""
+    if Receipt.objects.filter(asn_number=ASN_NUMBER).exists():
+        return
+    today = timezone.localdate()
+    receipt_create(
+        warehouse=warehouse,
+        supplier=Partner.objects.get(code="S-HEAT"),
+        reference="PO-2026-00042",
+        asn_number=ASN_NUMBER,
+        expected_on=today,
+        lines=[
+            {
+                "item": items["HE-2000"],
+                "expected_qty": Decimal(500),
+                "lot_code": "NB-2611-21",
+                "expiry_date": today + datetime.timedelta(days=730),
+                "unit_cost": Decimal("18.40"),
+                "order_line_ref": "PO-2026-00042/1",
+            },
+            {
+                "item": items["TH-01"],
+                "expected_qty": Decimal(500),
+                "lot_code": "TH-2611-08",
+                "unit_cost": Decimal("7.90"),
+                "order_line_ref": "PO-2026-00042/2",
+            },
+        ],
+    )
