@@ -29,6 +29,7 @@ from wms import events
 from wms.choices import LocationKind, MoveKind
 from wms.locations import virtual_location
 from wms.models import Location, Lot, Quant, StockMove
+from wms.services.moves import _check_lot, _check_quantity
 
 ZERO = Decimal(0)
 BATCH_SIZE = 2000
@@ -58,39 +59,26 @@ class CountRefused(ValidationError):
 
 
 def _check(index: int, count: StockCount) -> None:
+    """The ledger's own rules (moves.py), reported on the count's row and field."""
     item, location, lot, counted = count.item, count.location, count.lot, Decimal(count.counted)
     if location.kind != LocationKind.INTERNAL or not location.active:
         message = _("%(location)s cannot hold stock; choose a bin.") % {"location": location.code}
         raise CountRefused(index, "location", message, "not_a_bin")
     if counted < 0:
         raise CountRefused(index, "counted", _("A count cannot be negative."), "min_value")
-    places = item.uom.decimals
-    if counted != counted.quantize(Decimal(1).scaleb(-places)):
-        message = _("%(item)s is counted in %(unit)s to %(places)s decimal places; %(qty)s is not.") % {
-            "item": item.code,
-            "unit": item.uom.code,
-            "places": places,
-            "qty": counted,
-        }
-        raise CountRefused(index, "counted", message, "precision")
-    if item.tracking == Tracking.NONE:
-        if lot is not None:
-            message = _("%(item)s is not tracked by lot.") % {"item": item.code}
-            raise CountRefused(index, "lot", message, "not_tracked")
-        return
-    if lot is None:
-        what = _("serial number") if item.tracking == Tracking.SERIAL else _("lot")
-        message = _("%(item)s is tracked by %(what)s: say which.") % {"item": item.code, "what": what}
-        raise CountRefused(index, "lot", message, "required")
-    if lot.item_id != item.pk:
-        message = _("Lot %(lot)s is not a lot of %(item)s.") % {"lot": lot.code, "item": item.code}
-        raise CountRefused(index, "lot", message, "wrong_lot")
     if item.tracking == Tracking.SERIAL and counted not in (0, 1):
         message = _("%(item)s is serial-numbered: a serial number is counted 0 or 1, not %(qty)s.") % {
             "item": item.code,
             "qty": counted,
         }
         raise CountRefused(index, "counted", message, "serial_quantity")
+    try:
+        if counted:
+            _check_quantity(item, counted)
+        _check_lot(item, lot, Decimal(1) if item.tracking == Tracking.SERIAL else counted)
+    except ValidationError as exc:
+        field, (error, *_rest) = next(iter(exc.error_dict.items()))
+        raise CountRefused(index, "counted" if field == "quantity" else field, error.messages[0], error.code) from None
 
 
 QUANTS_LOCKED = """
