@@ -27,10 +27,20 @@ class WmsConfig(AppConfig):
                     MenuItem(_("Count"), "wms:stock_count", "wms.add_stockmove"),
                     model_item(_("Stock moves"), "wms.stockmove"),
                     model_item(_("Stock requests"), "wms.stockrequest"),
+                    model_item(_("Receipts"), "wms.receipt"),
+                    MenuItem(_("Quality hold"), "wms:quality_hold", "wms.view_stockmove"),
+                    model_item(_("Stock tasks"), "wms.stocktask"),
+                    model_item(_("Pick lists"), "wms.picklist"),
+                    model_item(_("Waves"), "wms.wave"),
+                    model_item(_("Shipments"), "wms.shipment"),
+                    model_item(_("Cycle counts"), "wms.cyclecount"),
+                    model_item(_("Replenishment rules"), "wms.replenishmentrule"),
                     model_item(_("Lots and serial numbers"), "wms.lot"),
                     model_item(_("Locations"), "wms.location"),
                     model_item(_("Warehouses"), "wms.warehouse"),
                     model_item(_("Stock policies"), "wms.stockpolicy"),
+                    # The scanner screens of the floor (receive, put away, pick, count, move).
+                    MenuItem(_("Tablet screens"), "wms:tablet_home", "wms.change_stocktask"),
                 ),
             )
         )

@@ -12,9 +12,11 @@ from drf_spectacular.utils import extend_schema_field
 
 from core.filtersets import SearchFilterSet, filterset
 from core.forms import FilterForm
-from core.models import Item
+from core.models import Item, Partner
 from wms import models
 from wms.choices import LocationKind, MoveKind, RequestKind, RequestState
+
+ABC_CLASSES = models.StockPolicy._meta.get_field("abc_class").choices
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -160,5 +162,118 @@ StockRequestFilterSet = filterset(
     warehouse=_warehouse("warehouse"),
     needed_on=django_filters.DateFromToRangeFilter(
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
+    ),
+)
+
+
+# --- Receiving, put-away, picking, shipping, counting ------------------------------------------------------
+
+
+def _dates() -> django_filters.DateFromToRangeFilter:
+    return django_filters.DateFromToRangeFilter(widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}))
+
+
+def _number_filter(queryset, label: str, field_name: str) -> django_filters.ModelChoiceFilter:
+    """A document by its number (`?wave=WV-2026-00003`), typed or scanned."""
+    return CodeFilter(
+        queryset=queryset,
+        to_field_name="number",
+        field_name=field_name,
+        label=label,
+        widget=forms.TextInput(attrs={"placeholder": label, "autocomplete": "off"}),
+    )
+
+
+ReceiptFilterSet = filterset(
+    models.Receipt,
+    ["state", "warehouse", "supplier", "expected_on"],
+    search=("number", "reference", "asn_number", "supplier__code", "supplier__name"),
+    state=django_filters.ChoiceFilter(choices=models.ReceiptState.choices),
+    warehouse=_warehouse("warehouse"),
+    supplier=_code_filter(Partner.objects.all(), _("Supplier code"), "supplier"),
+    expected_on=_dates(),
+)
+
+
+ALL = "all"
+
+
+class StockTaskFilterSet(SearchFilterSet):
+    """Put-away and replenishment tasks; open ones unless another state (or `all`) is asked."""
+
+    search_fields = ("item__code", "item__name", "from_location__code", "to_location__code", "receipt__number")
+    purpose = django_filters.ChoiceFilter(choices=models.TaskPurpose.choices)
+    state = django_filters.ChoiceFilter(
+        choices=[*models.TaskState.choices, (ALL, _("All"))],
+        empty_label=None,
+        method="filter_state",
+        help_text=_("Open tasks unless another state is chosen; `all` for every task."),
+    )
+    warehouse = _warehouse("warehouse")
+    item = _item()
+    receipt = _number_filter(models.Receipt.objects.all(), _("Receipt number"), "receipt")
+
+    class Meta:
+        model = models.StockTask
+        fields = ["purpose", "state", "warehouse", "item", "receipt"]
+        form = FilterForm
+
+    def __init__(self, data=None, *args, **kwargs):
+        # Bound even without filters, so that "open" applies from the start.
+        super().__init__(data if data is not None else {}, *args, **kwargs)
+
+    def filter_state(self, queryset, name, value):
+        return queryset  # applied in filter_queryset, so that it holds when the field is left out too
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        state = self.form.cleaned_data.get("state") or models.TaskState.OPEN
+        return queryset if state == ALL else queryset.filter(state=state)
+
+
+PickListFilterSet = filterset(
+    models.PickList,
+    ["state", "warehouse", "wave"],
+    search=("number", "request__number", "request__reference"),
+    state=django_filters.ChoiceFilter(choices=models.PickState.choices),
+    warehouse=_warehouse("request__warehouse"),
+    wave=_number_filter(models.Wave.objects.all(), _("Wave number"), "wave"),
+)
+PickLineFilterSet = filterset(
+    models.PickLine,
+    ["pick_list", "wave", "item"],
+    search=("item__code", "from_location__code", "pick_list__number"),
+    pick_list=_number_filter(models.PickList.objects.all(), _("Pick list number"), "pick_list"),
+    wave=_number_filter(models.Wave.objects.all(), _("Wave number"), "pick_list__wave"),
+    item=_item(),
+)
+WaveFilterSet = filterset(models.Wave, ["warehouse"], search=("number",), warehouse=_warehouse("warehouse"))
+ShipmentFilterSet = filterset(
+    models.Shipment,
+    ["shipped", "carrier"],
+    search=("number", "tracking_number", "carrier", "request__number", "request__reference", "request__partner__code"),
+    shipped=django_filters.BooleanFilter(field_name="shipped_at", lookup_expr="isnull", exclude=True),
+    carrier=django_filters.CharFilter(lookup_expr="icontains"),
+)
+CycleCountFilterSet = filterset(
+    models.CycleCount,
+    ["state", "warehouse", "abc_class"],
+    search=("number", "location__code"),
+    state=django_filters.ChoiceFilter(choices=models.CountState.choices),
+    warehouse=_warehouse("warehouse"),
+    abc_class=django_filters.ChoiceFilter(choices=ABC_CLASSES, label=_("ABC class")),
+)
+ReplenishmentRuleFilterSet = filterset(
+    models.ReplenishmentRule,
+    ["warehouse", "item", "location"],
+    search=("item__code", "item__name", "location__code"),
+    warehouse=_warehouse("location__warehouse"),
+    item=_item(),
+    location=_code_filter(
+        models.Location.objects.all(),
+        _("Location code"),
+        "location",
+        method=_in_location("location_id"),
+        help_text=_("A zone or aisle includes its bins."),
     ),
 )

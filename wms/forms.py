@@ -4,13 +4,24 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import BootstrapWidgetsMixin, TaktModelForm
 from core.models import Item
-from wms.choices import VIRTUAL_KINDS
-from wms.models import Location, Lot, StockPolicy, Warehouse
+from wms.choices import VIRTUAL_KINDS, RequestState
+from wms.models import (
+    Location,
+    Lot,
+    Package,
+    PickState,
+    ReplenishmentRule,
+    Reservation,
+    StockPolicy,
+    StockRequest,
+    Warehouse,
+)
 from wms.services.locations import location_check
 
 
@@ -187,3 +198,145 @@ def service_errors(form: forms.Form, error: ValidationError, fields: dict[str, s
     for name, errors in error.error_dict.items():
         field = fields.get(name, name if name in form.fields else None)
         form.add_error(field, errors)
+
+
+# --- Planner and manager screens: waves, packing, cycle counts, replenishment, quality ------------------------
+
+
+def _warehouse_choice(**kwargs) -> forms.ModelChoiceField:
+    """The warehouse, preselected when there is only one."""
+    return forms.ModelChoiceField(Warehouse.objects.order_by("code"), label=_("Warehouse"), **kwargs)
+
+
+def _preselect_only_warehouse(form: forms.Form) -> None:
+    warehouses = list(Warehouse.objects.order_by("code")[:2])
+    if len(warehouses) == 1 and not form.is_bound:
+        form.initial.setdefault("warehouse", warehouses[0].pk)
+
+
+class WaveForm(BootstrapWidgetsMixin, forms.Form):
+    """Release reserved requests of one warehouse together: one pick list each, walked as one path."""
+
+    warehouse = _warehouse_choice()
+    requests = forms.ModelMultipleChoiceField(
+        StockRequest.objects.none(),
+        label=_("Requests"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Reserved requests without an open pick list."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _preselect_only_warehouse(self)
+        in_bins = Reservation.objects.filter(line__request=OuterRef("pk")).exclude(
+            quant__location=OuterRef("warehouse__output_location")
+        )
+        self.fields["requests"].queryset = (
+            StockRequest.objects.filter(state__in=(RequestState.RESERVED, RequestState.PARTIAL))
+            .filter(Exists(in_bins))  # reserved stock still in its bins: something to pick
+            .exclude(pick_lists__state=PickState.OPEN)
+            .select_related("warehouse", "partner")
+            .order_by("needed_on", "number")
+        )
+        self.fields["requests"].label_from_instance = lambda r: " · ".join(
+            part for part in (r.number, r.reference, r.partner.code if r.partner else "", r.warehouse.code) if part
+        )
+        self.fields["requests"].widget.attrs["class"] = "form-check-input"
+
+
+class PackForm(BootstrapWidgetsMixin, forms.Form):
+    carrier = forms.CharField(label=_("Carrier"), required=False, max_length=100)
+    tracking_number = forms.CharField(
+        label=_("Tracking number"), required=False, max_length=100, help_text=_("Or give it when the truck leaves.")
+    )
+
+
+class PackageForm(BootstrapWidgetsMixin, forms.ModelForm):
+    class Meta:
+        model = Package
+        fields = ("code", "weight_kg", "contents")
+        widgets = {"contents": forms.TextInput()}
+
+
+PackageFormSet = forms.formset_factory(PackageForm, extra=3, min_num=1, validate_min=True)
+
+
+class ShipForm(BootstrapWidgetsMixin, forms.Form):
+    tracking_number = forms.CharField(label=_("Tracking number"), required=False, max_length=100)
+
+
+class CycleCountForm(BootstrapWidgetsMixin, forms.Form):
+    """A count of a zone's (or one bin's) stock, or of every item of an ABC class."""
+
+    warehouse = _warehouse_choice()
+    location = CodeField(
+        Location.objects.all(),
+        what=_("location"),
+        required=False,
+        label=_("Zone or bin code"),
+        help_text=_("Every stocked bin under it is counted."),
+    )
+    abc_class = forms.ChoiceField(
+        label=_("Or ABC class"),
+        required=False,
+        choices=[("", "—"), *StockPolicy._meta.get_field("abc_class").choices],
+        help_text=_("Every item of the class, wherever it is in the warehouse."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _preselect_only_warehouse(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        location, abc_class, warehouse = cleaned.get("location"), cleaned.get("abc_class"), cleaned.get("warehouse")
+        if "location" in cleaned and bool(location) == bool(abc_class):
+            raise ValidationError(_("Count either a zone (or bin) or an ABC class."), code="scope")
+        if location is not None and warehouse is not None and location.warehouse_id != warehouse.pk:
+            self.add_error(
+                "location",
+                _("%(location)s is not in %(warehouse)s.") % {"location": location.code, "warehouse": warehouse.code},
+            )
+        return cleaned
+
+
+def bin_problem(location: Location) -> str | None:
+    """Why a location cannot be a pick face, or None."""
+    if not location.holds_stock or location.warehouse_id is None:
+        return _("%(location)s is not a bin; a pick face is one bin.") % {"location": location.code}
+    if location.quality_hold:
+        return _("%(location)s is a quality-hold location.") % {"location": location.code}
+    return None
+
+
+class ReplenishmentRuleForm(CodesShownMixin, TaktModelForm):
+    location = CodeField(
+        Location.objects.all(), what=_("location"), label=_("Pick face (bin code)"), help_text=_("The bin to refill.")
+    )
+    item = CodeField(Item.objects.all(), what=_("item"), label=_("Item code"))
+
+    class Meta:
+        model = ReplenishmentRule
+        fields = ("location", "item", "min_qty", "max_qty")
+
+    def clean_location(self):
+        location = self.cleaned_data["location"]
+        problem = bin_problem(location)
+        if problem:
+            raise ValidationError(problem, code="not_a_bin")
+        return location
+
+
+class ReplenishmentPlanForm(BootstrapWidgetsMixin, forms.Form):
+    warehouse = _warehouse_choice()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _preselect_only_warehouse(self)
+
+
+class QualityDecisionForm(BootstrapWidgetsMixin, forms.Form):
+    """Release or reject stock waiting in quality hold."""
+
+    quantity = forms.DecimalField(label=_("Quantity"), min_value=Decimal("0.000001"), **QUANTITY)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=255)

@@ -153,3 +153,143 @@ class ReservationTable(TaktTable):
     class Meta(TaktTable.Meta):
         model = models.Reservation
         fields = ("request", "item", "location", "lot", "quantity")
+
+
+# --- Receiving, put-away, picking, shipping, counting ------------------------------------------------------
+
+
+def _request(accessor: str = "request") -> tables.Column:
+    return tables.Column(
+        accessor=f"{accessor}__number",
+        verbose_name=_("Request"),
+        linkify=lambda record: reverse("wms:stockrequest_detail", args=[record.request_id]),
+        order_by=(f"{accessor}__number",),
+    )
+
+
+class ReceiptTable(TaktTable):
+    number = tables.Column(linkify=True)
+    supplier = tables.Column(accessor="supplier__code", verbose_name=_("Supplier"), order_by=("supplier__code",))
+    supplier_name = tables.Column(accessor="supplier__name", verbose_name=_("Name"), orderable=False)
+    warehouse = tables.Column(accessor="warehouse__code", verbose_name=_("Warehouse"))
+
+    class Meta(TaktTable.Meta):
+        model = models.Receipt
+        fields = ("number", "supplier", "supplier_name", "reference", "asn_number", "warehouse", "expected_on", "state")
+
+
+class StockTaskTable(TaktTable):
+    task = tables.Column(
+        accessor="pk",
+        verbose_name=_("Task"),
+        linkify=lambda record: record.get_absolute_url(),
+        order_by=("pk",),
+    )
+    item = item_column()
+    lot = lot_column()
+    quantity = DecimalColumn()
+    unit = tables.Column(accessor="item__uom__code", verbose_name=_("Unit"), orderable=False)
+    from_location = tables.Column(linkify=True, order_by=("from_location__code",), verbose_name=_("From"))
+    to_location = tables.Column(
+        linkify=True, order_by=("to_location__code",), verbose_name=_("To"), default=_("(operator chooses)")
+    )
+    receipt = tables.Column(
+        accessor="receipt__number",
+        verbose_name=_("Receipt"),
+        linkify=lambda record: reverse("wms:receipt_detail", args=[record.receipt_id]) if record.receipt_id else None,
+        order_by=("receipt__number",),
+    )
+    done_by = tables.Column(accessor="done_by__username", verbose_name=_("Done by"))
+
+    class Meta(TaktTable.Meta):
+        model = models.StockTask
+        fields = (
+            "task",
+            "purpose",
+            "state",
+            "item",
+            "lot",
+            "quantity",
+            "unit",
+            "from_location",
+            "to_location",
+            "receipt",
+            "done_by",
+            "created_at",
+        )
+
+
+class PickListTable(TaktTable):
+    number = tables.Column(linkify=True)
+    request = _request()
+    reference = tables.Column(accessor="request__reference", verbose_name=_("Reference"))
+    partner = tables.Column(accessor="request__partner__code", verbose_name=_("Partner"))
+    wave = tables.Column(
+        accessor="wave__number",
+        verbose_name=_("Wave"),
+        linkify=lambda record: reverse("wms:wave_detail", args=[record.wave_id]) if record.wave_id else None,
+        order_by=("wave__number",),
+    )
+
+    class Meta(TaktTable.Meta):
+        model = models.PickList
+        fields = ("number", "request", "reference", "partner", "wave", "state", "created_at")
+
+
+class WaveTable(TaktTable):
+    number = tables.Column(linkify=True)
+    warehouse = tables.Column(accessor="warehouse__code", verbose_name=_("Warehouse"))
+    pick_list_count = tables.Column(verbose_name=_("Pick lists"))
+    open_count = tables.Column(verbose_name=_("Open"))
+    created_by = tables.Column(accessor="created_by__username", verbose_name=_("Released by"))
+
+    class Meta(TaktTable.Meta):
+        model = models.Wave
+        fields = ("number", "warehouse", "pick_list_count", "open_count", "created_by", "created_at")
+
+
+class ShipmentTable(TaktTable):
+    number = tables.Column(linkify=True, verbose_name=_("Delivery note"))
+    request = _request()
+    reference = tables.Column(accessor="request__reference", verbose_name=_("Reference"))
+    partner = tables.Column(accessor="request__partner__code", verbose_name=_("Customer"))
+    shipped_at = tables.DateTimeColumn(default=_("not shipped yet"))
+
+    class Meta(TaktTable.Meta):
+        model = models.Shipment
+        fields = ("number", "request", "reference", "partner", "carrier", "tracking_number", "shipped_at")
+
+
+class CycleCountTable(TaktTable):
+    number = tables.Column(linkify=True)
+    warehouse = tables.Column(accessor="warehouse__code", verbose_name=_("Warehouse"))
+    location = tables.Column(accessor="location__code", verbose_name=_("Zone or bin"))
+    created_by = tables.Column(accessor="created_by__username", verbose_name=_("Opened by"))
+    approved_by = tables.Column(accessor="approved_by__username", verbose_name=_("Approved by"))
+
+    class Meta(TaktTable.Meta):
+        model = models.CycleCount
+        fields = (
+            "number",
+            "warehouse",
+            "location",
+            "abc_class",
+            "state",
+            "created_by",
+            "approved_by",
+            "created_at",
+            "posted_at",
+        )
+
+
+class ReplenishmentRuleTable(TaktTable):
+    location = tables.Column(linkify=lambda record: record.get_absolute_url(), order_by=("location__code",))
+    item = item_column()
+    item_name = tables.Column(accessor="item__name", verbose_name=_("Name"), orderable=False)
+    min_qty = DecimalColumn()
+    max_qty = DecimalColumn()
+    unit = tables.Column(accessor="item__uom__code", verbose_name=_("Unit"), orderable=False)
+
+    class Meta(TaktTable.Meta):
+        model = models.ReplenishmentRule
+        fields = ("location", "item", "item_name", "min_qty", "max_qty", "unit")

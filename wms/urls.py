@@ -1,9 +1,9 @@
 from dataclasses import dataclass
 
-from django.db.models import F
-from django.urls import include, path
+from django.db.models import Count, F, Q
+from django.urls import include, path, reverse
 
-from core.views.generic import ObjectScreens
+from core.views.generic import ObjectListView, ObjectScreens
 from wms import filtersets, forms, models, tables, views
 
 app_name = "wms"
@@ -16,6 +16,9 @@ class Screens(ObjectScreens):
     title: str = ""
     title_plural: str = ""
     prefix: str = ""
+    # Records made by a service, not by a model form: their "New" page (the screens stay read-only).
+    add_view: type | None = None
+    list_view: type = ObjectListView
 
     @property
     def path_prefix(self) -> str:
@@ -25,7 +28,26 @@ class Screens(ObjectScreens):
         context = super().context(user)
         if self.title:
             context.update(verbose_name=self.title, verbose_name_plural=self.title_plural)
+        if self.add_view is not None:
+            meta = self.meta
+            context.update(
+                add_url=reverse(self.url_name("add")), can_add=user.has_perm(f"{meta.app_label}.add_{meta.model_name}")
+            )
         return context
+
+    def urls(self) -> list:
+        patterns = super().urls()
+        name, prefix = self.meta.model_name, self.path_prefix
+        view_kwargs = {"model": self.model, "screens": self}
+        if self.list_view is not ObjectListView:
+            patterns[0] = path(
+                f"{prefix}/",
+                self.list_view.as_view(table_class=self.table, filterset_class=self.filterset, **view_kwargs),
+                name=f"{name}_list",
+            )
+        if self.add_view is not None:
+            patterns.append(path(f"{prefix}/add/", self.add_view.as_view(**view_kwargs), name=f"{name}_add"))
+        return patterns
 
 
 def quants_with_stock(queryset):
@@ -133,12 +155,97 @@ SCREENS = [
     ),
 ]
 
+# Receiving, put-away, picking, shipping and counting: the planners' and managers' view of the floor's work.
+FLOW_SCREENS = [
+    Screens(
+        model=models.Receipt,
+        table=tables.ReceiptTable,
+        filterset=filtersets.ReceiptFilterSet,
+        editable=False,
+        select_related=("warehouse", "supplier"),
+        detail_view=views.ReceiptDetailView,
+    ),
+    Screens(
+        model=models.StockTask,
+        table=tables.StockTaskTable,
+        filterset=filtersets.StockTaskFilterSet,
+        editable=False,
+        select_related=(
+            "warehouse",
+            "item__uom",
+            "lot__item",
+            "from_location",
+            "to_location",
+            "receipt",
+            "done_by",
+            "move__item",
+            "move__from_location",
+            "move__to_location",
+        ),
+        detail_view=views.StockTaskDetailView,
+        prefix="stock-tasks",
+    ),
+    Screens(
+        model=models.PickList,
+        table=tables.PickListTable,
+        filterset=filtersets.PickListFilterSet,
+        editable=False,
+        select_related=("request__partner", "request__warehouse", "wave"),
+        detail_view=views.PickListDetailView,
+    ),
+    Screens(
+        model=models.Wave,
+        table=tables.WaveTable,
+        filterset=filtersets.WaveFilterSet,
+        editable=False,
+        select_related=("warehouse", "created_by"),
+        annotate={
+            "pick_list_count": Count("pick_lists"),
+            "open_count": Count("pick_lists", filter=Q(pick_lists__state=models.PickState.OPEN)),
+        },
+        detail_view=views.WaveDetailView,
+        add_view=views.WaveCreateView,
+    ),
+    Screens(
+        model=models.Shipment,
+        table=tables.ShipmentTable,
+        filterset=filtersets.ShipmentFilterSet,
+        editable=False,
+        select_related=("request__partner", "request__warehouse", "shipped_by"),
+        detail_view=views.ShipmentDetailView,
+    ),
+    Screens(
+        model=models.CycleCount,
+        table=tables.CycleCountTable,
+        filterset=filtersets.CycleCountFilterSet,
+        editable=False,
+        select_related=("warehouse", "location", "created_by", "approved_by"),
+        detail_view=views.CycleCountDetailView,
+        add_view=views.CycleCountCreateView,
+    ),
+    Screens(
+        model=models.ReplenishmentRule,
+        table=tables.ReplenishmentRuleTable,
+        filterset=filtersets.ReplenishmentRuleFilterSet,
+        form=forms.ReplenishmentRuleForm,
+        select_related=("location", "item__uom"),
+        list_view=views.ReplenishmentRuleListView,
+    ),
+]
+
 urlpatterns = [
     path("tablet/", include("wms.tablet_urls")),
     path("items/<int:pk>/stock/", views.ItemStockView.as_view(), name="item_stock"),
     path("move/", views.StockTransferView.as_view(), name="stock_transfer"),
     path("count/", views.StockCountView.as_view(), name="stock_count"),
     path("stock-requests/<int:pk>/<slug:command>/", views.stock_request_command, name="stockrequest_command"),
+    path("receipts/<int:pk>/<slug:command>/", views.receipt_command, name="receipt_command"),
+    path("pick-lists/<int:pk>/pack/", views.PackView.as_view(), name="picklist_pack"),
+    path("shipments/<int:pk>/<slug:command>/", views.shipment_command, name="shipment_command"),
+    path("cycle-counts/<int:pk>/<slug:command>/", views.cycle_count_command, name="cyclecount_command"),
+    path("replenishment-rules/plan/", views.replenishment_plan_view, name="replenishment_plan"),
+    path("quality/", views.QualityHoldView.as_view(), name="quality_hold"),
+    path("quality/<int:pk>/<slug:decision>/", views.quality_decide, name="quality_decide"),
 ]
-for screens in SCREENS:
+for screens in SCREENS + FLOW_SCREENS:
     urlpatterns += screens.urls()

@@ -1,6 +1,8 @@
 """The WMS API: warehouses, locations and lots; stock (quants) and the ledger (stock moves), with
 transfers and count adjustments posted through wms.services; stock requests and their commands; an
-item's stock by warehouse and location.
+item's stock by warehouse and location; receipts (ASNs) and quality decisions, put-away and
+replenishment tasks, pick lists, waves and pick lines, shipments, cycle counts; and the stock snapshot
+at a moment that ERP values.
 
 Views are thin: every change of stock is a service call, whose ValidationErrors the exception handler
 turns into 400s naming field and reason.
@@ -24,9 +26,29 @@ from wms import filtersets
 from wms.api import serializers as s
 from wms.choices import LocationKind, RequestKind
 from wms.locations import virtual_location
-from wms.models import Location, Lot, Quant, Reservation, StockMove, StockRequest, StockRequestLine, Warehouse
+from wms.models import (
+    CycleCount,
+    CycleCountLine,
+    Location,
+    Lot,
+    PickLine,
+    PickList,
+    Quant,
+    Receipt,
+    ReceiptLine,
+    ReplenishmentRule,
+    Reservation,
+    Shipment,
+    StockMove,
+    StockRequest,
+    StockRequestLine,
+    StockTask,
+    Warehouse,
+    Wave,
+)
 from wms.selectors.item_stock import item_stock
-from wms.services import moves, requests
+from wms.selectors.stock import stock_as_of
+from wms.services import cycle_counts, moves, picking, putaway, receipts, replenishment, requests
 
 
 def ordering_fields(model, *related: str) -> list[str]:
@@ -283,3 +305,523 @@ class ItemStockViewSet(viewsets.GenericViewSet):
             "locations": stock.quants,
         }
         return Response(s.ItemStockSerializer(data).data)
+
+
+# --- Receipts and quality hold -------------------------------------------------------------------------------------
+
+# Receiving posts stock moves: the warehouse's job. Partners (a supplier's system) only announce receipts.
+RECEIVING = ["wms.change_receipt", "wms.add_stockmove"]
+
+
+def receipts_with_lines():
+    return Receipt.objects.select_related("warehouse", "supplier").prefetch_related(
+        Prefetch("lines", queryset=ReceiptLine.objects.select_related("item__uom").order_by("pk"))
+    )
+
+
+def tasks_with_codes():
+    return StockTask.objects.select_related(
+        "warehouse", "item__uom", "lot", "from_location", "to_location", "receipt", "done_by"
+    )
+
+
+def _tasks(tasks: list[StockTask]):
+    return tasks_with_codes().filter(pk__in=[task.pk for task in tasks]).order_by("to_location__pick_sequence", "pk")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Receipts (ASNs and purchase-order receipts) with their lines"),
+    retrieve=extend_schema(summary="A receipt: each line expected, received and outstanding"),
+    create=extend_schema(
+        summary="Announce goods: an ASN from a supplier's system, or a purchase order's expected receipt",
+        request=s.ReceiptCreateSerializer,
+        responses={201: s.ReceiptSerializer},
+    ),
+)
+class ReceiptViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Receipts are announced here (partners may, for any supplier, until tokens are bound to their partner),
+    received and closed by the warehouse."""
+
+    queryset = receipts_with_lines()
+    serializer_class = s.ReceiptSerializer
+    filterset_class = filtersets.ReceiptFilterSet
+    ordering_fields = ordering_fields(Receipt, "supplier__code", "warehouse__code")
+    action_permissions = {"receive": RECEIVING, "close": RECEIVING}
+
+    def get_serializer_class(self):
+        return s.ReceiptCreateSerializer if self.action == "create" else self.serializer_class
+
+    def _detail(self, receipt: Receipt, status_code=status.HTTP_200_OK) -> Response:
+        return Response(s.ReceiptSerializer(receipts_with_lines().get(pk=receipt.pk)).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        receipt = receipts.receipt_create(**serializer.validated_data)
+        return self._detail(receipt, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Receive a quantity of a line: the goods land on the dock (or in quality hold) with put-away tasks",
+        request=s.ReceiveSerializer,
+        responses={201: s.ReceiveResultSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def receive(self, request, pk=None):
+        receipt = self.get_object()
+        serializer = s.ReceiveSerializer(data=request.data, context={"receipt": receipt})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        tasks = receipts.receipt_receive(
+            line=data["line"],
+            quantity=data["quantity"],
+            lot_code=data["lot_code"] or None,
+            expiry_date=data["expiry_date"],
+            user=request.user,
+        )
+        line = ReceiptLine.objects.select_related("item__uom").get(pk=data["line"].pk)
+        # Put-away always plans at least one task for what it received; none means the goods wait for inspection.
+        result = {"line": line, "quality_hold": not tasks, "tasks": _tasks(tasks)}
+        return Response(s.ReceiveResultSerializer(result).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Close the receipt: what was not received is short (ERP hears of every line)",
+        request=None,
+        responses=s.ReceiptSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._detail(receipts.receipt_close(receipt=self.get_object(), user=request.user))
+
+
+class QualityViewSet(viewsets.GenericViewSet):
+    """Inspection decisions on stock in a warehouse's quality-hold location."""
+
+    queryset = Quant.objects.none()
+    filter_backends: list = []
+    pagination_class = None
+    action_permissions = {"release": ["wms.add_stockmove"], "reject": ["wms.add_stockmove"]}
+
+    def _decision(self, request) -> dict:
+        serializer = s.QualityDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @extend_schema(
+        summary="Inspection passed: the stock leaves quality hold for receiving, with put-away tasks",
+        request=s.QualityDecisionSerializer,
+        responses={201: s.TasksSerializer},
+    )
+    @action(detail=False, methods=["post"])
+    def release(self, request):
+        data = self._decision(request)
+        tasks = receipts.quality_release(
+            item=data["item"],
+            warehouse=data["warehouse"],
+            quantity=data["quantity"],
+            lot=data["lot"],
+            user=request.user,
+        )
+        return Response(s.TasksSerializer({"tasks": _tasks(tasks)}).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Inspection failed: the stock is scrapped (with the reason)",
+        request=s.QualityDecisionSerializer,
+        responses={201: s.StockMoveSerializer},
+    )
+    @action(detail=False, methods=["post"])
+    def reject(self, request):
+        data = self._decision(request)
+        move = receipts.quality_reject(**data, user=request.user)
+        return _move_response(move)
+
+
+# --- Stock tasks and replenishment -----------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Put-away and replenishment tasks; open ones unless `?state=done` or `all`"),
+    retrieve=extend_schema(summary="One stock task"),
+)
+class StockTaskViewSet(viewsets.ReadOnlyModelViewSet):
+    """Tasks are made by receiving, inspection and replenishment planning, and done by a scan."""
+
+    queryset = tasks_with_codes()
+    serializer_class = s.StockTaskSerializer
+    filterset_class = filtersets.StockTaskFilterSet
+    ordering_fields = ordering_fields(StockTask, "to_location__pick_sequence", "item__code")
+    action_permissions = {"confirm": ["wms.change_stocktask", "wms.add_stockmove"]}
+
+    @extend_schema(
+        summary="Do the task as scanned: the stock goes into the bin scanned (a part leaves the rest open)",
+        request=s.StockTaskConfirmSerializer,
+        responses=s.StockTaskSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        serializer = s.StockTaskConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        task = putaway.stock_task_confirm(task=self.get_object(), **serializer.validated_data, user=request.user)
+        return Response(s.StockTaskSerializer(tasks_with_codes().get(pk=task.pk)).data)
+
+
+class ReplenishmentViewSet(viewsets.GenericViewSet):
+    queryset = StockTask.objects.none()
+    filter_backends: list = []
+    pagination_class = None
+    action_permissions = {"plan": ["wms.add_stocktask"]}
+
+    @extend_schema(
+        summary="Plan tasks that refill every pick face below its minimum up to its maximum",
+        request=s.WarehouseInputSerializer,
+        responses={201: s.TasksSerializer},
+    )
+    @action(detail=False, methods=["post"])
+    def plan(self, request):
+        serializer = s.WarehouseInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tasks = replenishment.replenishment_plan(warehouse=serializer.validated_data["warehouse"])
+        return Response(s.TasksSerializer({"tasks": _tasks(tasks)}).data, status=status.HTTP_201_CREATED)
+
+
+class ReplenishmentRuleViewSet(viewsets.ModelViewSet):
+    queryset = ReplenishmentRule.objects.select_related("location", "item__uom").order_by(
+        "location__code", "item__code"
+    )
+    serializer_class = s.ReplenishmentRuleSerializer
+    filterset_class = filtersets.ReplenishmentRuleFilterSet
+    ordering_fields = ordering_fields(ReplenishmentRule, "location__code", "item__code")
+
+
+# --- Picking, packing, shipping ---------------------------------------------------------------------------------------
+
+PICKING = ["wms.change_picklist", "wms.add_stockmove"]
+
+
+def pick_lines():
+    return PickLine.objects.select_related("pick_list", "item__uom", "lot", "from_location", "picked_by").order_by(
+        "from_location__pick_sequence", "from_location__code", "pk"
+    )
+
+
+def pick_lists():
+    return PickList.objects.select_related("request__warehouse", "wave").prefetch_related(
+        Prefetch("lines", queryset=pick_lines())
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Pick lists with their lines in walking order"),
+    retrieve=extend_schema(summary="A pick list with its lines in walking order"),
+    create=extend_schema(
+        summary="A pick list of a request's reserved stock, in walking order",
+        request=s.PickListCreateSerializer,
+        responses={201: s.PickListSerializer},
+    ),
+)
+class PickListViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = pick_lists()
+    serializer_class = s.PickListSerializer
+    filterset_class = filtersets.PickListFilterSet
+    ordering_fields = ordering_fields(PickList, "request__number")
+
+    def get_serializer_class(self):
+        return s.PickListCreateSerializer if self.action == "create" else self.serializer_class
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        pick_list = picking.pick_list_create(request=serializer.validated_data["request"])
+        return Response(s.PickListSerializer(pick_lists().get(pk=pick_list.pk)).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Pick lines; filters `pick_list`, `wave`, `item`"),
+    retrieve=extend_schema(summary="One pick line"),
+)
+class PickLineViewSet(viewsets.ReadOnlyModelViewSet):
+    """A line is picked as scanned (`confirm`), or recorded short with a reason (`short`)."""
+
+    queryset = pick_lines()
+    serializer_class = s.PickLineSerializer
+    filterset_class = filtersets.PickLineFilterSet
+    ordering_fields = ordering_fields(PickLine, "from_location__pick_sequence", "item__code")
+    action_permissions = {"confirm": PICKING, "short": PICKING}
+
+    def _line(self, line: PickLine) -> Response:
+        return Response(s.PickLineSerializer(pick_lines().get(pk=line.pk)).data)
+
+    @extend_schema(
+        summary="Pick as scanned: the right bin, the right lot, no more than reserved; to the shipping dock",
+        request=s.PickConfirmSerializer,
+        responses=s.PickLineSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        line = self.get_object()
+        serializer = s.PickConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        lot = s.lot_of(line.item, data["lot"])
+        return self._line(
+            picking.pick_confirm(
+                line=line, location=data["location"], quantity=data["quantity"], lot=lot, user=request.user
+            )
+        )
+
+    @extend_schema(
+        summary="Less in the bin than reserved: what was found is picked, the rest recorded short and released",
+        request=s.PickShortSerializer,
+        responses=s.PickLineSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def short(self, request, pk=None):
+        line = self.get_object()
+        serializer = s.PickShortSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        lot = s.lot_of(line.item, data["lot"]) if data["lot"] else line.lot
+        return self._line(
+            picking.pick_short(
+                line=line,
+                found=data["found"],
+                reason=data["reason"],
+                location=data.get("location") or line.from_location,
+                lot=lot,
+                user=request.user,
+            )
+        )
+
+
+def waves():
+    return Wave.objects.select_related("warehouse", "created_by").prefetch_related(
+        Prefetch("pick_lists", queryset=pick_lists().order_by("number"))
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Waves and their pick lists"),
+    retrieve=extend_schema(summary="A wave: its pick lists and the pick path through all of them"),
+    create=extend_schema(
+        summary="Release reserved requests together: one pick list each, walked as one path",
+        request=s.WaveCreateSerializer,
+        responses={201: s.WaveDetailSerializer},
+    ),
+)
+class WaveViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Wave.objects.select_related("warehouse", "created_by").prefetch_related("pick_lists")
+    serializer_class = s.WaveSerializer
+    filterset_class = filtersets.WaveFilterSet
+    ordering_fields = ordering_fields(Wave)
+
+    def get_queryset(self):
+        return waves() if self.action == "retrieve" else super().get_queryset()
+
+    def get_serializer_class(self):
+        return {"retrieve": s.WaveDetailSerializer, "create": s.WaveCreateSerializer}.get(
+            self.action, self.serializer_class
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        wave = picking.wave_create(**serializer.validated_data, user=request.user)
+        return Response(s.WaveDetailSerializer(waves().get(pk=wave.pk)).data, status=status.HTTP_201_CREATED)
+
+
+def shipments():
+    return Shipment.objects.select_related("request__partner", "shipped_by").prefetch_related("packages")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Shipments: delivery note number, packages, tracking"),
+    retrieve=extend_schema(summary="A shipment: delivery note number, packages, carrier and tracking"),
+    create=extend_schema(
+        summary="Pack a picked list into packages under one delivery note number",
+        request=s.ShipmentCreateSerializer,
+        responses={201: s.ShipmentSerializer},
+    ),
+)
+class ShipmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = shipments()
+    serializer_class = s.ShipmentSerializer
+    filterset_class = filtersets.ShipmentFilterSet
+    ordering_fields = ordering_fields(Shipment, "request__number")
+    action_permissions = {"ship": ["wms.change_shipment", "wms.add_stockmove"]}
+
+    def get_serializer_class(self):
+        return s.ShipmentCreateSerializer if self.action == "create" else self.serializer_class
+
+    def _detail(self, shipment: Shipment, status_code=status.HTTP_200_OK) -> Response:
+        return Response(s.ShipmentSerializer(shipments().get(pk=shipment.pk)).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        shipment = picking.shipment_create(**serializer.validated_data)
+        return self._detail(shipment, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="The truck left: the picked stock goes to the customer and the order hears of it",
+        request=s.ShipSerializer,
+        responses=s.ShipmentSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def ship(self, request, pk=None):
+        serializer = s.ShipSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        shipment = picking.shipment_ship(
+            shipment=self.get_object(),
+            user=request.user,
+            tracking_number=serializer.validated_data.get("tracking_number"),
+        )
+        return self._detail(shipment)
+
+
+# --- Cycle counts --------------------------------------------------------------------------------------------------
+
+
+def cycle_counts_with_lines():
+    lines = CycleCountLine.objects.select_related("location", "item__uom", "lot", "counted_by")
+    return CycleCount.objects.select_related("warehouse", "location", "created_by", "approved_by").prefetch_related(
+        Prefetch("lines", queryset=lines)
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Cycle counts with their lines"),
+    retrieve=extend_schema(
+        summary="A count: each line expected, counted, its difference and whether it needs approval"
+    ),
+    create=extend_schema(
+        summary="Open a count of a zone's (or a bin's) stock, or of every item of an ABC class",
+        request=s.CycleCountCreateSerializer,
+        responses={201: s.CycleCountSerializer},
+    ),
+)
+class CycleCountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Counted line by line; differences beyond the tolerance need someone else's approval (finance) to post."""
+
+    queryset = cycle_counts_with_lines()
+    serializer_class = s.CycleCountSerializer
+    filterset_class = filtersets.CycleCountFilterSet
+    ordering_fields = ordering_fields(CycleCount)
+    action_permissions = {
+        "record": ["wms.change_cyclecount"],
+        "found": ["wms.change_cyclecount"],
+        # The service checks the right again, and that the approver is not who opened the count.
+        "approve": ["wms.approve_cyclecount"],
+        # Posting posts the differences as inventory adjustments.
+        "post_count": ["wms.change_cyclecount", "wms.add_stockmove"],
+    }
+
+    def get_serializer_class(self):
+        return s.CycleCountCreateSerializer if self.action == "create" else self.serializer_class
+
+    def _detail(self, count: CycleCount, status_code=status.HTTP_200_OK) -> Response:
+        return Response(s.CycleCountSerializer(cycle_counts_with_lines().get(pk=count.pk)).data, status=status_code)
+
+    def _line(self, line: CycleCountLine, status_code=status.HTTP_200_OK) -> Response:
+        line = CycleCountLine.objects.select_related("count", "location", "item__uom", "lot", "counted_by").get(
+            pk=line.pk
+        )
+        return Response(s.CycleCountLineSerializer(line).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        count = cycle_counts.cycle_count_create(**serializer.validated_data, user=request.user)
+        return self._detail(count, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Record what was counted on a line",
+        request=s.CountRecordSerializer,
+        responses=s.CycleCountLineSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def record(self, request, pk=None):
+        serializer = s.CountRecordSerializer(data=request.data, context={"count": self.get_object()})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        return self._line(
+            cycle_counts.cycle_count_record(line=data["line"], counted=data["counted"], user=request.user)
+        )
+
+    @extend_schema(
+        summary="Stock found where the count expected none: a line of its own, expected 0",
+        request=s.CountFoundSerializer,
+        responses={201: s.CycleCountLineSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def found(self, request, pk=None):
+        count = self.get_object()
+        serializer = s.CountFoundSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        item = data["item"]
+        with transaction.atomic():
+            lot = None
+            if data["lot"]:
+                lot = Lot.objects.filter(item=item, code=data["lot"]).first()
+                if lot is None:  # stock found in a count: its lot is created with it, or not at all
+                    lot = Lot(item=item, code=data["lot"])
+                    lot.full_clean()
+                    lot.save()
+            line = cycle_counts.cycle_count_found(
+                count=count, location=data["location"], item=item, counted=data["counted"], lot=lot, user=request.user
+            )
+        return self._line(line, status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Approve the differences beyond the tolerance (someone else than who opened the count)")
+    @extend_schema(request=None, responses=s.CycleCountSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._detail(cycle_counts.cycle_count_approve(count=self.get_object(), user=request.user))
+
+    @extend_schema(summary="Post every counted difference as an inventory adjustment")
+    @extend_schema(request=None, responses=s.CycleCountSerializer)
+    @action(detail=True, methods=["post"], url_path="post")
+    def post_count(self, request, pk=None):  # (not "post": a viewset's method of that name would answer every POST)
+        return self._detail(cycle_counts.cycle_count_post(count=self.get_object(), user=request.user))
+
+
+# --- The valuation snapshot --------------------------------------------------------------------------------------
+
+
+class StockSnapshotViewSet(viewsets.GenericViewSet):
+    """On hand per item, location and lot at a past moment, from the ledger: ERP's valuation hook."""
+
+    queryset = Quant.objects.none()
+    filter_backends: list = []
+    action_permissions = {"list": ["wms.view_quant"]}
+
+    @extend_schema(
+        summary="Stock at a moment, from the ledger: item, warehouse, location, lot, quantity",
+        parameters=[s.StockSnapshotQuerySerializer],
+        responses=s.StockSnapshotRowSerializer(many=True),
+    )
+    def list(self, request):
+        query = s.StockSnapshotQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = stock_as_of(at=query.validated_data["at"], warehouse=query.validated_data.get("warehouse"))
+        page = self.paginate_queryset(rows)
+        items = dict(Item.objects.filter(pk__in={row["item_id"] for row in page}).values_list("pk", "code"))
+        locations = {
+            location.pk: location
+            for location in Location.objects.filter(pk__in={row["location_id"] for row in page}).select_related(
+                "warehouse"
+            )
+        }
+        lots = dict(
+            Lot.objects.filter(pk__in={row["lot_id"] for row in page if row["lot_id"]}).values_list("pk", "code")
+        )
+        data = [
+            {
+                "item": items[row["item_id"]],
+                "warehouse": locations[row["location_id"]].warehouse.code,
+                "location": locations[row["location_id"]].code,
+                "lot": lots.get(row["lot_id"]),
+                "quantity": row["quantity"],
+            }
+            for row in page
+        ]
+        return self.get_paginated_response(s.StockSnapshotRowSerializer(data, many=True).data)
