@@ -54,7 +54,8 @@ from wms.services.picking import pick_confirm, pick_short
 from wms.services.putaway import stock_task_confirm
 from wms.services.receipts import receipt_close, receipt_receive
 
-RECEIVE = "wms.change_receipt"
+# Receiving posts stock: a supplier's user who may announce receipts (ASNs) may not receive them.
+RECEIVE = ("wms.change_receipt", "wms.add_stockmove")
 PUT_AWAY = "wms.change_stocktask"
 PICK = "wms.change_picklist"
 COUNT = "wms.change_cyclecount"
@@ -85,15 +86,20 @@ def _url(name: str, *args, **query) -> str:
     return f"{url}?{urlencode(query)}" if query else url
 
 
-def tablet_screen(*permissions: str, methods: tuple[str, ...] = ("GET", "POST")):
-    """Anonymous users go to the login page; signed-in users without one of `permissions` get 403."""
+def _may(user, requirement: str | tuple[str, ...]) -> bool:
+    """A permission, or a tuple of permissions all needed."""
+    return user.has_perms(requirement) if isinstance(requirement, tuple) else user.has_perm(requirement)
+
+
+def tablet_screen(*permissions: str | tuple[str, ...], methods: tuple[str, ...] = ("GET", "POST")):
+    """Anonymous users go to the login page; signed-in users meeting none of `permissions` get 403."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         allowed_methods = require_http_methods(list(methods))(view)
 
         @wraps(view)
         def checked(request, *args, **kwargs):
-            if not any(request.user.has_perm(permission) for permission in permissions):
+            if not any(_may(request.user, permission) for permission in permissions):
                 raise PermissionDenied
             return allowed_methods(request, *args, **kwargs)
 
@@ -320,7 +326,7 @@ class Tile:
     label: Any
     icon: str
     url_name: str
-    permission: str
+    permission: str | tuple[str, ...]
     open_work: Callable[[], int] | None
     open_label: Any = ""
 
@@ -373,7 +379,7 @@ def home(request):
             "open_label": tile.open_label,
         }
         for tile in TILES
-        if request.user.has_perm(tile.permission)
+        if _may(request.user, tile.permission)
     ]
     return _render(request, "home.html", tiles=tiles)
 

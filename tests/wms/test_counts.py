@@ -121,3 +121,38 @@ def test_found_stock_must_be_in_the_counted_bins_and_name_its_lot(warehouse, ite
             count=count, location=bin_("B-01"), item=item("HE-2000", tracking=Tracking.LOT), counted=Decimal(3)
         )
     assert error.value.error_dict["lot"][0].code == "required"
+
+
+def test_a_count_changed_after_approval_is_approved_again(warehouse, item, bin_, receive, make_user):
+    kettle = item("KT-200")
+    receive(kettle, 50, bin_("A-01"))
+    counter = make_user(Role.WAREHOUSE)
+    count = cycle_count_create(warehouse=warehouse, location=bin_("A-01"), user=counter)
+    cycle_count_record(line=count.lines.get(), counted=Decimal(40), user=counter)
+    cycle_count_approve(count=count, user=make_user(Role.FINANCE))
+    cycle_count_record(line=count.lines.get(), counted=Decimal(10), user=counter)
+    with pytest.raises(ValidationError) as error:
+        cycle_count_post(count=count, user=counter)
+    assert error.value.code == "needs_approval"
+
+
+def test_a_count_scope_is_checked(warehouse, item, make_user):
+    from wms.models import Warehouse
+
+    other = Warehouse.objects.create(code="W2", name="Other")
+    elsewhere = Location.objects.create(code="W2/BIN", warehouse=other)
+    with pytest.raises(ValidationError) as error:
+        cycle_count_create(warehouse=warehouse, location=elsewhere)
+    assert "location" in error.value.error_dict
+    with pytest.raises(ValidationError) as error:
+        cycle_count_create(warehouse=warehouse, abc_class="Z")
+    assert "abc_class" in error.value.error_dict
+
+
+def test_two_pick_faces_never_plan_the_same_stock_twice(warehouse, item, bin_, receive):
+    cable = item("CB-EU")
+    for code in ("A-01", "A-02"):
+        ReplenishmentRule.objects.create(location=bin_(code), item=cable, min_qty=Decimal(5), max_qty=Decimal(40))
+    receive(cable, 30, bin_("B-01"))
+    tasks = replenishment_plan(warehouse=warehouse)
+    assert sum(t.quantity for t in tasks) == 30  # not 30 + 30

@@ -119,3 +119,29 @@ def test_only_picked_lists_are_packed(warehouse, item, bin_, receive, order):
     with pytest.raises(ValidationError) as error:
         shipment_create(pick_list=pick_list, packages=[{"code": "P1"}])
     assert error.value.code == "not_picked"
+
+
+def test_a_picked_list_is_packed_once_and_waves_need_requests(warehouse, item, bin_, receive, order):
+    kettle = item("KT-200")
+    receive(kettle, 1, bin_("A-01"))
+    pick_list = pick_list_create(request=order((kettle, 1)))
+    pick_confirm(line=pick_list.lines.get(), location=bin_("A-01"), quantity=Decimal(1))
+    pick_list.refresh_from_db()
+    shipment_create(pick_list=pick_list, packages=[{"code": "P1"}])
+    with pytest.raises(ValidationError) as error:
+        shipment_create(pick_list=pick_list, packages=[{"code": "P2"}])
+    assert error.value.code == "packed"
+    with pytest.raises(ValidationError) as error:
+        wave_create(warehouse=warehouse, requests=[])
+    assert "requests" in error.value.error_dict
+
+
+def test_picking_needs_an_output_location(warehouse, item, bin_, receive, order):
+    kettle = item("KT-200")
+    receive(kettle, 1, bin_("A-01"))
+    request = order((kettle, 1))
+    warehouse.output_location = None
+    warehouse.save()
+    with pytest.raises(ValidationError) as error:
+        pick_list_create(request=request)
+    assert error.value.code == "no_output_location"

@@ -138,3 +138,47 @@ def test_a_tracked_item_needs_its_lot_and_a_receipt_needs_a_supplier(warehouse, 
     with pytest.raises(ValidationError) as error:
         asn(warehouse, customer, element, 1)
     assert error.value.error_dict["supplier"][0].code == "not_a_supplier"
+
+
+def test_stock_on_the_dock_is_not_reserved_before_it_is_put_away(warehouse, supplier, item, bin_):
+    from wms.choices import LocationKind, RequestState
+    from wms.locations import virtual_location
+    from wms.services.requests import stock_request_create, stock_request_reserve
+
+    cable = item("CB-EU")
+    receipt = asn(warehouse, supplier, cable, 10)
+    (task,) = receipt_receive(line=receipt.lines.get(), quantity=Decimal(10))
+    request = stock_request_create(
+        kind="shipment",
+        warehouse=warehouse,
+        destination=virtual_location(LocationKind.CUSTOMER),
+        lines=[(cable, Decimal(5), None)],
+    )
+    assert stock_request_reserve(request=request).state == RequestState.OPEN
+    stock_task_confirm(task=task, location=task.to_location)  # so the put-away is never blocked
+    assert stock_request_reserve(request=request).state == RequestState.RESERVED
+
+
+def test_put_away_counts_what_is_already_on_its_way_to_a_bin(warehouse, supplier, item, bin_):
+    for code in ("A-01", "A-02", "B-01"):
+        location = bin_(code)
+        location.capacity_qty = Decimal(100)
+        location.save()
+    cable = item("CB-EU")
+    first = receipt_receive(line=asn(warehouse, supplier, cable, 80).lines.get(), quantity=Decimal(80))
+    second = receipt_receive(line=asn(warehouse, supplier, cable, 80).lines.get(), quantity=Decimal(80))
+    planned = {}
+    for task in first + second:
+        planned[task.to_location.code] = planned.get(task.to_location.code, 0) + task.quantity
+    assert all(quantity <= 100 for quantity in planned.values())
+    for task in first + second:
+        stock_task_confirm(task=task, location=task.to_location)  # none refused as bin_full
+    assert ledger_mismatches() == []
+
+
+def test_inspections_need_the_warehouse_to_have_its_locations(warehouse, item):
+    warehouse.quality_location = None
+    warehouse.save()
+    with pytest.raises(ValidationError) as error:
+        quality_release(item=item("X"), warehouse=warehouse, quantity=Decimal(1))
+    assert error.value.code == "no_quality_location"

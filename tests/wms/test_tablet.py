@@ -159,6 +159,11 @@ def test_roles_without_warehouse_rights_are_refused(client_as, path):
     assert client_as(Role.OPERATOR).get(path).status_code == 403
 
 
+@pytest.mark.parametrize("role", [Role.PARTNER, Role.BUYER])
+def test_who_may_announce_receipts_may_not_receive_them(client_as, role):
+    assert client_as(role).get("/wms/tablet/receive/").status_code == 403
+
+
 def test_each_screen_asks_its_own_permission(client_as, make_user, client):
     from django.contrib.auth.models import Permission
 
@@ -331,9 +336,9 @@ def received(warehouse, item, receive):
 
 
 def test_open_tasks_are_listed_in_walking_order_without_a_bin_last(tablet, received, bin_):
+    (near,) = received(code="NEAR")
     (far,) = received(code="FAR")
     StockTask.objects.filter(pk=far.pk).update(to_location=bin_("B-01"))
-    (near,) = received(code="NEAR")
     (nowhere,) = received(code="NOWHERE")
     StockTask.objects.filter(pk=nowhere.pk).update(to_location=None)
     html = page(tablet.get(url("tablet_putaway_list")))

@@ -72,9 +72,8 @@ class Quant(models.Model):
         indexes = [models.Index(fields=["item", "location"], name="quant_item_location_idx")]
 
     def __str__(self) -> str:
-        return (
-            f"{self.quantity} {self.item.code} @ {self.location.code}{f' lot {self.lot.code}' if self.lot_id else ''}"
-        )
+        lot = f" lot {self.lot.code}" if self.lot_id else ""
+        return f"{trim_decimal(self.quantity, 0)} {self.item.code} @ {self.location.code}{lot}"
 
     @property
     def available(self):

@@ -39,6 +39,11 @@ def cycle_count_create(
     """A count of every stocked bin under a location, or of every item of an ABC class."""
     if bool(location) == bool(abc_class):
         raise ValidationError(_("Count either a location or an ABC class."), code="scope")
+    if location is not None and location.warehouse_id != warehouse.pk:
+        message = _("%(location)s is not in %(warehouse)s.") % {"location": location.code, "warehouse": warehouse.code}
+        raise ValidationError({"location": ValidationError(message, code="wrong_warehouse")})
+    if abc_class and abc_class not in ("A", "B", "C"):
+        raise ValidationError({"abc_class": ValidationError(_("The ABC class is A, B or C."), code="invalid_choice")})
     with transaction.atomic():
         count = CycleCount.objects.create(
             number=next_document_number(doc_type="CC"),
@@ -83,6 +88,8 @@ def cycle_count_record(*, line: CycleCountLine, counted: Decimal, user: Any = No
             raise ValidationError({"counted": ValidationError(_("A count cannot be negative."), code="min_value")})
         line.counted_qty, line.counted_by = counted, user
         line.save(update_fields=["counted_qty", "counted_by", "updated_at"])
+        # An approval covers the differences it saw; a changed count is approved again.
+        CycleCount.objects.filter(pk=line.count_id).update(approved_by=None)
         return line
 
 

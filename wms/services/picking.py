@@ -41,6 +41,9 @@ def pick_list_create(*, request: StockRequest, wave: Wave | None = None) -> Pick
     """A pick list of the request's reserved stock still in its bins, in pick-path order."""
     with transaction.atomic():
         request = StockRequest.objects.select_for_update().select_related("warehouse").get(pk=request.pk)
+        if request.warehouse.output_location_id is None:
+            message = _("%(warehouse)s has no output location to pick to.") % {"warehouse": request.warehouse.code}
+            raise ValidationError(message, code="no_output_location")
         if request.pick_lists.filter(state=PickState.OPEN).exists():
             message = _("%(request)s already has an open pick list.") % {"request": request.number}
             raise ValidationError(message, code="pick_list_open")
@@ -70,6 +73,8 @@ def pick_list_create(*, request: StockRequest, wave: Wave | None = None) -> Pick
 
 def wave_create(*, warehouse: Warehouse, requests: list[StockRequest], user: Any = None) -> Wave:
     """Release several reserved requests together: one pick list each, walked as one path."""
+    if not requests:
+        raise ValidationError({"requests": ValidationError(_("A wave needs at least one request."), code="required")})
     with transaction.atomic():
         wave = Wave.objects.create(number=next_document_number(doc_type="WV"), warehouse=warehouse, created_by=user)
         for request in sorted(requests, key=lambda r: r.pk):
@@ -200,6 +205,9 @@ def shipment_create(
             raise ValidationError(_("Only sales shipments are packed and shipped."), code="not_a_shipment")
         if not packages:
             raise ValidationError({"packages": ValidationError(_("Pack into at least one package."), code="required")})
+        if pick_list.request.shipments.filter(shipped_at__isnull=True).exists():
+            message = _("%(request)s is packed already and waiting to ship.") % {"request": pick_list.request.number}
+            raise ValidationError(message, code="packed")
         shipment = Shipment.objects.create(
             number=next_document_number(doc_type="DN"),
             request=pick_list.request,

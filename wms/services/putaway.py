@@ -57,6 +57,13 @@ def putaway_plan(
     zone = putaway_zone(item=item, warehouse=warehouse)
     bins = _bins_in(zone) if zone else []
     filled = dict(Quant.objects.filter(location__in=bins).values_list("location").annotate(total=Sum("quantity")))
+    # Stock already on its way there takes room too.
+    for location_id, coming in (
+        StockTask.objects.filter(to_location__in=bins, state=TaskState.OPEN)
+        .values_list("to_location")
+        .annotate(total=Sum("quantity"))
+    ):
+        filled[location_id] = (filled.get(location_id) or ZERO) + coming
     # Fullest first keeps stock together and leaves empty bins for what needs them.
     bins.sort(key=lambda b: (-(filled.get(b.pk) or ZERO), b.pick_sequence, b.code))
     tasks, remaining = [], Decimal(quantity)

@@ -197,10 +197,19 @@ def receipt_close(*, receipt: Receipt, user: Any = None) -> Receipt:
         return receipt
 
 
+def _quality_locations(warehouse: Warehouse) -> None:
+    if warehouse.quality_location_id is None or warehouse.receiving_location_id is None:
+        message = _("%(warehouse)s needs a quality-hold and a receiving location for inspections.") % {
+            "warehouse": warehouse.code
+        }
+        raise ValidationError(message, code="no_quality_location")
+
+
 def quality_release(
     *, item: Item, warehouse: Warehouse, quantity: Decimal, lot: Lot | None = None, user: Any = None
 ) -> list[StockTask]:
     """Inspection passed: stock leaves quality hold for receiving, with put-away tasks."""
+    _quality_locations(warehouse)
     with transaction.atomic():
         stock_move_post(
             item=item,
@@ -221,6 +230,7 @@ def quality_reject(
     *, item: Item, warehouse: Warehouse, quantity: Decimal, lot: Lot | None = None, user: Any = None, reason: str = ""
 ):
     """Inspection failed: the stock is scrapped (a return to the supplier is a shipment ERP asks for)."""
+    _quality_locations(warehouse)
     return stock_move_post(
         item=item,
         quantity=quantity,

@@ -18,6 +18,13 @@ def replenishment_plan(*, warehouse: Warehouse) -> list[StockTask]:
     """
     created = []
     with transaction.atomic():
+        # Stock promised to open tasks is no longer there to plan from.
+        promised: dict[tuple, Decimal] = {
+            (location, item, lot): quantity
+            for location, item, lot, quantity in StockTask.objects.filter(warehouse=warehouse, state=TaskState.OPEN)
+            .values_list("from_location", "item", "lot")
+            .annotate(total=Sum("quantity"))
+        }
         rules = ReplenishmentRule.objects.filter(location__warehouse=warehouse).select_related("location", "item")
         for rule in rules:
             face = rule.location
@@ -48,7 +55,11 @@ def replenishment_plan(*, warehouse: Warehouse) -> list[StockTask]:
             for quant in sources:
                 if need <= 0:
                     break
-                take = min(need, quant.quantity - quant.reserved)
+                key = (quant.location_id, quant.item_id, quant.lot_id)
+                take = min(need, quant.quantity - quant.reserved - promised.get(key, ZERO))
+                if take <= 0:
+                    continue
+                promised[key] = promised.get(key, ZERO) + take
                 created.append(
                     StockTask.objects.create(
                         purpose=TaskPurpose.REPLENISHMENT,

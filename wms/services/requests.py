@@ -78,6 +78,8 @@ def _candidates(line: StockRequestLine, warehouse: Warehouse) -> list[Quant]:
             quantity__gt=F("reserved"),
             **({"lot": line.lot} if line.lot_id else {}),
         )
+        # Stock on the receiving dock awaits put-away, stock at the output location is picked already.
+        .exclude(location__in=[warehouse.receiving_location_id, warehouse.output_location_id])
         .select_related("location", "lot")
         .order_by("pk")  # lock in one order everywhere: no deadlocks between reservers
     )
