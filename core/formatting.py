@@ -6,3 +6,8 @@ def trim_decimal(value: Decimal, min_places: int = 2) -> str:
     text = f"{value.normalize():f}"
     whole, _, fraction = text.partition(".")
     return f"{whole}.{fraction.ljust(min_places, '0')}" if min_places or fraction else whole
+
+
+def format_quantity(value: Decimal | None) -> str:
+    """A quantity as people read it: 105.000000 -> 105, 0.420000 -> 0.42; nothing for None."""
+    return "" if value is None else trim_decimal(Decimal(value), min_places=0)

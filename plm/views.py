@@ -1,12 +1,10 @@
 """Engineering screens: an item's BOM and routing, revisions under change control, ECOs, attachments."""
 
-from collections.abc import Callable
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpResponseRedirect
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -15,23 +13,12 @@ from django.views import generic
 from django.views.decorators.http import require_POST
 
 from core.models import Item
-from core.views.generic import ModelPermissionMixin, ObjectDetailView
+from core.views.generic import ModelPermissionMixin, ObjectDetailView, run_service
 from plm import forms, models
 from plm.choices import ApprovalRole, EcoState
 from plm.selectors.boms import bom_diff, bom_explode, routing_diff, where_used
 from plm.selectors.revisions import effective_bom, effective_revision, effective_routing
 from plm.services import attachments, changes, revisions
-
-
-def _run(request, action: Callable[[], object], success: str, back: str) -> HttpResponseRedirect:
-    """Call a service; its refusal becomes a message on the page, never an error page."""
-    try:
-        action()
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, success)
-    return redirect(back)
 
 
 def _form_errors(form) -> str:
@@ -149,7 +136,9 @@ def bom_line_add(request, pk):
         messages.error(request, _form_errors(form))
         return redirect(bom)
     data = {k: v for k, v in form.cleaned_data.items() if v is not None}
-    return _run(request, lambda: revisions.bom_line_add(bom=bom, **data), _("Line added."), bom.get_absolute_url())
+    return run_service(
+        request, lambda: revisions.bom_line_add(bom=bom, **data), _("Line added."), bom.get_absolute_url()
+    )
 
 
 @login_required
@@ -162,7 +151,7 @@ def bom_line_update(request, pk, line_pk):
         messages.error(request, _form_errors(form))
         return redirect(line.bom)
     data = {k: v for k, v in form.cleaned_data.items() if v is not None}
-    return _run(
+    return run_service(
         request, lambda: revisions.bom_line_update(line=line, **data), _("Line saved."), line.bom.get_absolute_url()
     )
 
@@ -172,7 +161,9 @@ def bom_line_update(request, pk, line_pk):
 @require_POST
 def bom_line_remove(request, pk, line_pk):
     line = get_object_or_404(models.BomLine, pk=line_pk, bom_id=pk)
-    return _run(request, lambda: revisions.bom_line_remove(line=line), _("Line removed."), line.bom.get_absolute_url())
+    return run_service(
+        request, lambda: revisions.bom_line_remove(line=line), _("Line removed."), line.bom.get_absolute_url()
+    )
 
 
 @login_required
@@ -185,7 +176,7 @@ def routing_operation_add(request, pk):
         messages.error(request, _form_errors(form))
         return redirect(routing)
     data = {k: v for k, v in form.cleaned_data.items() if v is not None}
-    return _run(
+    return run_service(
         request,
         lambda: revisions.routing_operation_add(routing=routing, **data),
         _("Operation added."),
@@ -198,7 +189,7 @@ def routing_operation_add(request, pk):
 @require_POST
 def routing_operation_remove(request, pk, operation_pk):
     operation = get_object_or_404(models.RoutingOperation, pk=operation_pk, routing_id=pk)
-    return _run(
+    return run_service(
         request,
         lambda: revisions.routing_operation_remove(operation=operation),
         _("Operation removed."),
@@ -276,7 +267,7 @@ def eco_command(request, pk, command):
     if not request.user.has_perm(permission):
         messages.error(request, _("Your role cannot do this."))
         return redirect(eco)
-    return _run(request, lambda: service(eco=eco, user=request.user), success, eco.get_absolute_url())
+    return run_service(request, lambda: service(eco=eco, user=request.user), success, eco.get_absolute_url())
 
 
 def _eco_propose(request, eco):
@@ -303,7 +294,7 @@ def _eco_decide(request, eco):
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return redirect(eco)
-    return _run(
+    return run_service(
         request,
         lambda: changes.eco_decide(eco=eco, user=request.user, **form.cleaned_data),
         _("Decision recorded."),
@@ -322,7 +313,7 @@ def attachment_upload(request, content_type_id, object_id):
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return redirect(back)
-    return _run(
+    return run_service(
         request,
         lambda: attachments.attachment_add(
             target=target,

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from core.choices import Tracking
-from core.formatting import trim_decimal
+from core.formatting import format_quantity
 from core.models import Item
 from wms.models import (
     CountState,
@@ -69,10 +69,6 @@ SHORT_REASONS = (
     gettext_lazy("Damaged"),
     gettext_lazy("Cannot reach the bin"),
 )
-
-
-def _qty(value: Decimal | None) -> str:
-    return "" if value is None else trim_decimal(Decimal(value), min_places=0)
 
 
 def _int(value: Any) -> int | None:
@@ -483,7 +479,9 @@ def receipt_line(request, pk, line_pk):
     item = line.item
     tracked = item.tracking != Tracking.NONE
     default = Decimal(1) if item.tracking == Tracking.SERIAL else line.outstanding
-    form = _bound(request, ReceiveForm, initial={"quantity": _qty(default) if default else "", "lot": line.lot_code})
+    form = _bound(
+        request, ReceiveForm, initial={"quantity": format_quantity(default) if default else "", "lot": line.lot_code}
+    )
     form.fields["lot"].label = _("Serial number") if item.tracking == Tracking.SERIAL else _("Lot")
     if request.method == "POST" and form.is_valid():
         data, result = form.cleaned_data, {}
@@ -497,7 +495,7 @@ def receipt_line(request, pk, line_pk):
             )
             result["tasks"] = tasks
             return _("Received %(qty)s %(unit)s of %(item)s.") % {
-                "qty": _qty(data["quantity"]),
+                "qty": format_quantity(data["quantity"]),
                 "unit": item.uom.code,
                 "item": item.code,
             }
@@ -555,7 +553,7 @@ def putaway(request, pk):
     task = get_object_or_404(
         StockTask.objects.select_related("item__uom", "lot", "from_location", "to_location", "warehouse"), pk=pk
     )
-    form = _bound(request, PutawayForm, initial={"quantity": _qty(task.quantity)})
+    form = _bound(request, PutawayForm, initial={"quantity": format_quantity(task.quantity)})
     if request.method == "POST" and task.state == TaskState.OPEN and form.is_valid():
         data = form.cleaned_data
 
@@ -568,7 +566,7 @@ def putaway(request, pk):
                 other_bin=data["other_bin"],
             )
             return _("Put %(qty)s %(unit)s of %(item)s into %(bin)s.") % {
-                "qty": _qty(done.quantity),
+                "qty": format_quantity(done.quantity),
                 "unit": task.item.uom.code,
                 "item": task.item.code,
                 "bin": data["location"].code,
@@ -692,7 +690,7 @@ def pick(request, pk, scope="list"):
     if line is None and lines:
         line = lines[0]
     if form is None and line is not None:
-        form = PickForm(initial={"line": line.pk, "quantity": _qty(line.open_qty)})
+        form = PickForm(initial={"line": line.pk, "quantity": format_quantity(line.open_qty)})
     return _render(
         request,
         "pick.html",
@@ -725,7 +723,7 @@ def _pick_posted(request, form: PickForm, line: PickLine) -> bool:
         data = form.cleaned_data
         pick_confirm(line=line, location=data["location"], quantity=data["quantity"], lot=lot, user=request.user)
         return _("Picked %(qty)s %(unit)s of %(item)s from %(bin)s.") % {
-            "qty": _qty(data["quantity"]),
+            "qty": format_quantity(data["quantity"]),
             "unit": line.item.uom.code,
             "item": line.item.code,
             "bin": line.from_location.code,
@@ -756,7 +754,7 @@ def pick_short_view(request, pk, line_pk, scope="list"):
                 user=request.user,
             )
             return _("Short recorded: %(short)s %(unit)s of %(item)s not found in %(bin)s.") % {
-                "short": _qty(done.short_qty),
+                "short": format_quantity(done.short_qty),
                 "unit": line.item.uom.code,
                 "item": line.item.code,
                 "bin": line.from_location.code,
@@ -849,7 +847,7 @@ def _count_posted(request, form: CountForm, line: CycleCountLine) -> bool:
         counted = form.cleaned_data["counted"]
         cycle_count_record(line=line, counted=counted, user=request.user)
         return _("Counted %(qty)s %(unit)s of %(item)s in %(bin)s.") % {
-            "qty": _qty(counted),
+            "qty": format_quantity(counted),
             "unit": line.item.uom.code,
             "item": line.item.code,
             "bin": line.location.code,
@@ -880,7 +878,7 @@ def count_found(request, pk):
                 count=cycle, location=location, item=item, counted=data["counted"], lot=lot, user=request.user
             )
             return _("Found %(qty)s %(unit)s of %(item)s in %(bin)s: added to the count.") % {
-                "qty": _qty(data["counted"]),
+                "qty": format_quantity(data["counted"]),
                 "unit": item.uom.code,
                 "item": item.code,
                 "bin": location.code,
@@ -914,7 +912,7 @@ def move(request):
                 user=request.user,
             )
             return _("Moved %(qty)s %(unit)s of %(item)s%(lot)s from %(from)s to %(to)s.") % {
-                "qty": _qty(moved.quantity),
+                "qty": format_quantity(moved.quantity),
                 "unit": moved.item.uom.code,
                 "item": moved.item.code,
                 "lot": f" {moved.lot.code}" if moved.lot else "",

@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Sum
-from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -22,9 +21,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views import generic
 from django.views.decorators.http import require_POST
 
-from core.formatting import trim_decimal
+from core.formatting import format_quantity
 from core.models import Item
-from core.views.generic import ModelPermissionMixin, ObjectDetailView, ObjectListView
+from core.views.generic import ModelPermissionMixin, ObjectDetailView, ObjectListView, run_service
 from wms import forms
 from wms.choices import RequestKind, RequestState
 from wms.models import (
@@ -50,21 +49,6 @@ from wms.services import cycle_counts, moves, picking, receipts, replenishment, 
 
 ZERO = Decimal(0)
 MOVES_SHOWN = 50
-
-
-def _run(request, action: Callable[[], object], success: str, back: str) -> HttpResponseRedirect:
-    """Call a service; its refusal becomes a message on the page, never an error page."""
-    try:
-        action()
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, success)
-    return redirect(back)
-
-
-def _qty(value: Decimal) -> str:
-    return trim_decimal(value, min_places=0)
 
 
 class ItemStockView(ModelPermissionMixin, generic.DetailView):
@@ -200,7 +184,7 @@ def stock_request_command(request, pk, command):
         messages.error(request, _("Your role cannot do this."))
         return redirect(stock_request)
     kwargs = {"user": request.user} if command == "deliver" else {}
-    return _run(
+    return run_service(
         request,
         lambda: service(request=stock_request, **kwargs),
         str(success),
@@ -264,7 +248,7 @@ class StockTransferView(_FloorView):
             user=self.request.user,
         )
         return _("Moved %(qty)s %(unit)s of %(item)s%(lot)s from %(from)s to %(to)s.") % {
-            "qty": _qty(move.quantity),
+            "qty": format_quantity(move.quantity),
             "unit": move.item.uom.code,
             "item": move.item.code,
             "lot": f" {_('lot')} {move.lot.code}" if move.lot else "",
@@ -308,7 +292,7 @@ class StockCountView(_FloorView):
             "item": item.code,
             "lot": f" {_('lot')} {lot.code}" if lot else "",
             "location": location.code,
-            "qty": _qty(data["counted"]),
+            "qty": format_quantity(data["counted"]),
             "unit": item.uom.code,
         }
         if move is None:
@@ -317,7 +301,7 @@ class StockCountView(_FloorView):
         return _("%(item)s%(lot)s in %(location)s is now %(qty)s %(unit)s (%(sign)s%(diff)s posted).") % {
             **what,
             "sign": sign,
-            "diff": _qty(move.quantity),
+            "diff": format_quantity(move.quantity),
         }
 
 
@@ -770,7 +754,7 @@ def quality_decide(request, pk, decision):
         messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
         return redirect(back)
     quantity, reason = form.cleaned_data["quantity"], form.cleaned_data["reason"]
-    what = {"qty": _qty(quantity), "unit": quant.item.uom.code, "item": quant.item.code}
+    what = {"qty": format_quantity(quantity), "unit": quant.item.uom.code, "item": quant.item.code}
     try:
         with transaction.atomic():
             if decision == "release":

@@ -1,8 +1,6 @@
-from decimal import Decimal
-
 from django import template
 
-from core.formatting import trim_decimal
+from core.formatting import format_quantity
 
 register = template.Library()
 
@@ -10,6 +8,4 @@ register = template.Library()
 @register.filter
 def qty(value) -> str:
     """A quantity without the trailing zeros of its column's scale: 0.420000 -> 0.42, 1.000000 -> 1."""
-    if value is None or value == "":
-        return ""
-    return trim_decimal(Decimal(value), min_places=0)
+    return format_quantity(None if value == "" else value)

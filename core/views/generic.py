@@ -6,6 +6,7 @@ sent to the login page; signed-in users without the permission get 403.
 """
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -13,9 +14,11 @@ from typing import Any
 from auditlog.models import LogEntry
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import ProtectedError, QuerySet
 from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import redirect
 from django.urls import URLPattern, path, reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -25,6 +28,17 @@ from django_tables2 import SingleTableMixin
 
 from core.formatting import trim_decimal
 from core.navigation import object_links_for
+
+
+def run_service(request, action: Callable[[], object], success: str, back: str) -> HttpResponseRedirect:
+    """Call a service from a button; its refusal becomes a message on the page, never an error page."""
+    try:
+        action()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, success)
+    return redirect(back)
 
 
 class ModelPermissionMixin(LoginRequiredMixin, PermissionRequiredMixin):

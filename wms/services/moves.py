@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.choices import Tracking
-from core.formatting import trim_decimal
+from core.formatting import format_quantity as qty
 from core.models import Item
 from core.services.events import event_publish
 from wms import events
@@ -26,10 +26,6 @@ from wms.locations import virtual_location
 from wms.models import Location, Lot, Quant, StockMove
 
 ZERO = Decimal(0)
-
-
-def qty(value: Decimal) -> str:
-    return trim_decimal(value, min_places=0)
 
 
 def _check_quantity(item: Item, quantity: Decimal) -> Decimal:
