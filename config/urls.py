@@ -16,6 +16,7 @@ api_v1 = [
     path("core/", include("core.api.urls")),
     path("plm/", include("plm.api.urls")),
     path("wms/", include("wms.api.urls")),
+    path("erp/", include("erp.api.urls")),
     re_path(r"", not_found),
 ]
 
@@ -27,6 +28,7 @@ urlpatterns = [
     path("core/", include("core.urls")),
     path("plm/", include("plm.urls")),
     path("wms/", include("wms.urls")),
+    path("erp/", include("erp.urls")),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
 ]

@@ -25,6 +25,7 @@ USERS = [
     ("operator", "Omar", "Liu", Role.OPERATOR),
     ("quality", "Qing", "Huang", Role.QUALITY),
     ("finance", "Fang", "Xu", Role.FINANCE),
+    ("hr", "Hui", "Zhao", Role.HR),
     ("partner", "MediaHome", "API", Role.PARTNER),
 ]
 

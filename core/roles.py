@@ -21,6 +21,7 @@ class Role(models.TextChoices):
     OPERATOR = "operator", _("Operator")
     QUALITY = "quality", _("Quality")
     FINANCE = "finance", _("Finance")
+    HR = "hr", _("Human resources")
     PARTNER = "partner", _("Partner")
 
 

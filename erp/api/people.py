@@ -1,0 +1,5 @@
+"""The people API."""
+
+
+def register(router) -> None:
+    """Add this area's viewsets to the ERP router."""

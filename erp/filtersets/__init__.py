@@ -1,0 +1,1 @@
+"""ERP filtersets, one module per area."""

@@ -1,0 +1,1 @@
+"""ERP forms, one module per area."""

@@ -1,0 +1,1 @@
+"""ERP's handlers of the lower apps' events for purchasing."""

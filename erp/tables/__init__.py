@@ -1,0 +1,1 @@
+"""ERP tables, one module per area."""

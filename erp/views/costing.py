@@ -1,0 +1,3 @@
+"""The costing screens."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The finance screens."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The people screens."""
+
+urlpatterns: list = []

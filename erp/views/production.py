@@ -1,0 +1,3 @@
+"""The production screens."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The purchasing screens."""
+
+urlpatterns: list = []

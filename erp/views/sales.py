@@ -1,0 +1,3 @@
+"""The sales screens."""
+
+urlpatterns: list = []

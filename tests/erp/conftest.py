@@ -1,0 +1,41 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from core.models import Company, Currency, ExchangeRate, Partner
+from erp.models import TaxRate
+from tests.wms.conftest import bin_, item, receive, warehouse  # noqa: F401  (shared fixtures)
+
+TODAY = datetime.date(2026, 11, 22)
+
+
+@pytest.fixture
+def company(db):
+    return Company.objects.create(code="SAC", name="SmartAppliance Co.", currency=Currency.objects.get(code="CNY"))
+
+
+@pytest.fixture
+def usd(company):
+    usd = Currency.objects.get(code="USD")
+    ExchangeRate.objects.create(currency=usd, valid_from=datetime.date(2026, 1, 1), rate=Decimal("7.1"))
+    return usd
+
+
+@pytest.fixture
+def customer(company):
+    return Partner.objects.create(
+        code="MEDIAHOME", name="MediaHome", kind="customer", currency=company.currency, credit_limit=Decimal("100000")
+    )
+
+
+@pytest.fixture
+def supplier(company):
+    return Partner.objects.create(
+        code="HEATCO", name="HeatCo Elements", kind="supplier", currency=company.currency, lead_time_days=10
+    )
+
+
+@pytest.fixture
+def vat(db):
+    return TaxRate.objects.create(code="VAT13", name="VAT 13%", rate_pct=Decimal("13"))
