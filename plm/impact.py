@@ -13,7 +13,8 @@ _providers: dict[str, ImpactProvider] = {}
 
 
 def register_impact_provider(section: str, provider: ImpactProvider) -> None:
-    """`provider(eco=, changed_items=[Item], obsoleted_items=[Item])` returns rows for the section."""
+    """`provider(eco=, changed_items=[Item], obsoleted_items=[Item])` returns the section's rows, each
+    a dict of column title to a JSON value (the ECO stores them as they were on submission)."""
     _providers[section] = provider
 
 

@@ -54,6 +54,9 @@ def eco_impact(*, eco: EngineeringChangeOrder) -> dict[str, Any]:
         ],
         "obsoleted_components": [item.code for item in obsoleted_items],
     }
-    for section, provider in impact_providers().items():
-        impact[section] = provider(eco=eco, changed_items=changed_items, obsoleted_items=obsoleted_items)
+    # Sections from upper apps, in registration order: a title and rows of {column: value}.
+    impact["sections"] = [
+        {"title": str(title), "rows": provider(eco=eco, changed_items=changed_items, obsoleted_items=obsoleted_items)}
+        for title, provider in impact_providers().items()
+    ]
     return impact
