@@ -26,7 +26,7 @@ from django.views import generic
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from core.formatting import trim_decimal
+from core.formatting import spreadsheet_safe, trim_decimal
 from core.navigation import object_links_for
 
 
@@ -86,7 +86,8 @@ class ObjectListView(ModelPermissionMixin, SingleTableMixin, FilterView):
         table = self.table_class(queryset)
         writer = csv.writer(_Echo())
         response = StreamingHttpResponse(
-            (writer.writerow(row) for row in table.as_values()), content_type="text/csv; charset=utf-8"
+            (writer.writerow([spreadsheet_safe(cell) for cell in row]) for row in table.as_values()),
+            content_type="text/csv; charset=utf-8",
         )
         name = slugify(self.model._meta.verbose_name_plural)
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'

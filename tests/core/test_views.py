@@ -6,6 +6,7 @@ import pytest
 from auditlog.models import LogEntry
 from django.urls import reverse
 
+from core.formatting import spreadsheet_safe
 from core.models import Item, Unit
 from core.roles import Role
 
@@ -47,6 +48,23 @@ def test_csv_export_has_every_filtered_row_not_one_page(client_as, items):
     lines = b"".join(response.streaming_content).decode().splitlines()
     assert lines[0].startswith("Code,Name,")
     assert len(lines) == 1 + 30 and not any("TS-400" in line for line in lines)
+
+
+def test_csv_export_keeps_user_text_from_running_as_a_spreadsheet_formula(client_as, items):
+    Item.objects.filter(code="TS-400").update(name='=HYPERLINK("http://evil.example","click")')
+    Item.objects.filter(code="KT-001").update(name="-2 mm washer")
+    response = client_as(Role.PLANNER).get("/core/items/", {"export": "csv"})
+    text = b"".join(response.streaming_content).decode()
+    assert "'=HYPERLINK" in text and "'-2 mm washer" in text
+    assert ",=" not in text and ",-2 mm" not in text
+
+
+def test_spreadsheet_safe_leaves_numbers_and_plain_text_alone():
+    assert spreadsheet_safe("-12.50") == "-12.50"
+    assert spreadsheet_safe("+3") == "+3"
+    assert spreadsheet_safe("Kettle") == "Kettle"
+    assert spreadsheet_safe(Decimal("-1")) == Decimal("-1")
+    assert spreadsheet_safe("+86 512 555") == "'+86 512 555"
 
 
 def test_create_with_bad_input_shows_field_errors_and_writes_nothing(client_as):
