@@ -12,6 +12,7 @@ GOODS_RECEIVED = "wms.goods.received"
 # order_line_ref, item, expected, received}].
 RECEIPT_CLOSED = "wms.receipt.closed"
 
-# A shipment left. payload: delivery_note, request, reference (the sales order), carrier,
-# tracking_number, lines: [{item, lot, quantity}].
+# A shipment left: shipped from a pick list (delivery_note set) or delivered straight from the
+# request's reservations (delivery_note, carrier and tracking_number empty). payload: delivery_note,
+# request, reference (the sales order), carrier, tracking_number, lines: [{item, lot, quantity}].
 SHIPMENT_SHIPPED = "wms.shipment.shipped"

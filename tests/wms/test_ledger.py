@@ -200,6 +200,12 @@ def test_delivery_moves_the_reserved_stock_and_closes_the_request(item, warehous
     shipped = StockMove.objects.filter(kind=MoveKind.SHIPMENT, to_location=customers)
     assert sum(m.quantity for m in shipped) == 8 and {m.reference for m in shipped} == {"SO-2026-00001"}
     assert ledger_mismatches() == []
+    # Shipped without a pick list, but shipped all the same: the order's side hears of both deliveries.
+    told = DomainEvent.objects.filter(name=events.SHIPMENT_SHIPPED).order_by("pk")
+    assert [(e.payload["request"], e.payload["delivery_note"], e.payload["lines"]) for e in told] == [
+        (request.number, "", [{"item": "KT-200", "lot": None, "quantity": "5.000000"}]),
+        (request.number, "", [{"item": "KT-200", "lot": None, "quantity": "3.000000"}]),
+    ]
 
 
 def test_cancelling_releases_the_reservations(item, warehouse, customers, bin_, receive):

@@ -231,14 +231,10 @@ def shipment_ship(*, shipment: Shipment, user: Any = None, tracking_number: str 
         request = shipment.request
         output = request.warehouse.output_location
         picked = Reservation.objects.filter(line__request=request, quant__location=output)
-        lines = [
-            {"item": r.line.item.code, "lot": r.quant.lot.code if r.quant.lot else None, "quantity": str(r.quantity)}
-            for r in picked.select_related("line__item", "quant__lot")
-        ]
-        if not lines:
+        if not picked.exists():
             message = _("Nothing picked for %(request)s is waiting to ship.") % {"request": request.number}
             raise ValidationError(message, code="nothing_picked")
-        deliver_reservations(request=request, reservations=picked, kind=MoveKind.SHIPMENT, user=user)
+        lines = deliver_reservations(request=request, reservations=picked, kind=MoveKind.SHIPMENT, user=user)
         if tracking_number is not None:
             shipment.tracking_number = tracking_number
         shipment.shipped_at, shipment.shipped_by = timezone.now(), user

@@ -10,7 +10,9 @@ from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
 from core.models import Item
+from core.services.events import event_publish
 from core.services.numbering import next_document_number
+from wms import events
 from wms.choices import LocationKind, MoveKind, RemovalStrategy, RequestKind, RequestState
 from wms.models import Location, Lot, Quant, Reservation, StockRequest, StockRequestLine, Warehouse
 from wms.selectors.stock import removal_strategy_for
@@ -164,8 +166,12 @@ def stock_request_cancel(*, request: StockRequest) -> StockRequest:
         return request
 
 
-def deliver_reservations(*, request: StockRequest, reservations, kind: str, user: Any = None) -> None:
-    """Move reserved stock to the request's destination and count it delivered on its lines."""
+def deliver_reservations(
+    *, request: StockRequest, reservations, kind: str, user: Any = None
+) -> list[dict[str, str | None]]:
+    """Move reserved stock to the request's destination and count it delivered on its lines; returns
+    what went, as the shipment event lists it ({item, lot, quantity})."""
+    delivered = []
     for reservation in reservations.select_related("quant__location", "quant__lot", "line__item__uom").order_by(
         "quant_id"
     ):
@@ -182,9 +188,17 @@ def deliver_reservations(*, request: StockRequest, reservations, kind: str, user
             reserved=reservation.quantity,
         )
         StockRequestLine.objects.filter(pk=line.pk).update(delivered=F("delivered") + reservation.quantity)
+        delivered.append(
+            {
+                "item": line.item.code,
+                "lot": quant.lot.code if quant.lot else None,
+                "quantity": str(reservation.quantity),
+            }
+        )
         reservation.delete()
     request.state = _state(request)
     request.save(update_fields=["state", "updated_at"])
+    return delivered
 
 
 def stock_request_deliver(*, request: StockRequest, user: Any = None) -> StockRequest:
@@ -197,8 +211,26 @@ def stock_request_deliver(*, request: StockRequest, user: Any = None) -> StockRe
         if request.state not in (RequestState.RESERVED, RequestState.PARTIAL):
             message = _("%(request)s has nothing reserved to deliver.") % {"request": request.number}
             raise ValidationError(message, code="nothing_reserved")
-        kind = MoveKind.SHIPMENT if request.kind == RequestKind.SHIPMENT else MoveKind.CONSUMPTION
-        deliver_reservations(
-            request=request, reservations=Reservation.objects.filter(line__request=request), kind=kind, user=user
+        shipping = request.kind == RequestKind.SHIPMENT
+        delivered = deliver_reservations(
+            request=request,
+            reservations=Reservation.objects.filter(line__request=request),
+            kind=MoveKind.SHIPMENT if shipping else MoveKind.CONSUMPTION,
+            user=user,
         )
+        if shipping:
+            # Shipped without picking or a delivery note: the order's side learns of it all the same.
+            event_publish(
+                name=events.SHIPMENT_SHIPPED,
+                payload={
+                    "delivery_note": "",
+                    "request": request.number,
+                    "reference": request.reference,
+                    "carrier": "",
+                    "tracking_number": "",
+                    "lines": delivered,
+                },
+                aggregate=request,
+                actor=user,
+            )
         return request
