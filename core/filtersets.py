@@ -1,11 +1,39 @@
-"""FilterSets shared by the UI lists and the API lists."""
+"""FilterSets shared by the UI lists and the API lists, and the filters every app's FilterSets use."""
 
 import django_filters
-from django.db.models import Q
+from django import forms
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from core import models
 from core.forms import FilterForm
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CodeFilter(django_filters.ModelChoiceFilter):
+    """A record by the code (or number) people type or scan (`?item=KT-200`), not a select of thousands; in
+    the schema, a string. An unknown code is a form error."""
+
+
+def code_filter(queryset: QuerySet, label: str, field_name: str, to_field_name: str = "code", **kwargs) -> CodeFilter:
+    """A `CodeFilter` in a text box labelled `label`."""
+    return CodeFilter(
+        queryset=queryset,
+        to_field_name=to_field_name,
+        field_name=field_name,
+        label=label,
+        widget=forms.TextInput(attrs={"placeholder": label, "autocomplete": "off"}),
+        **kwargs,
+    )
+
+
+def date_range_filter(label: str | None = None) -> django_filters.DateFromToRangeFilter:
+    """From and to, with the browser's date pickers (`?due_date_after=2026-12-01&due_date_before=...`)."""
+    return django_filters.DateFromToRangeFilter(
+        label=label, widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
+    )
 
 
 class SearchFilterSet(django_filters.FilterSet):

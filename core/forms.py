@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core import models
@@ -26,6 +27,50 @@ class TaktModelForm(BootstrapWidgetsMixin, forms.ModelForm):
 
 class FilterForm(BootstrapWidgetsMixin, forms.Form):
     pass
+
+
+class CodeField(forms.ModelChoiceField):
+    """A record by its code in a text box (typed, or scanned: a scanner types like a keyboard), not a select
+    of thousands; an unknown code is named in the error."""
+
+    def __init__(self, queryset, *, what: str, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+        kwargs.setdefault("error_messages", {"invalid_choice": _("There is no %(what)s %%(value)s.") % {"what": what}})
+        super().__init__(queryset, to_field_name="code", **kwargs)
+
+    def to_python(self, value):
+        return super().to_python(value.strip() if isinstance(value, str) else value)
+
+
+class CodesShownMixin:
+    """On edit, code fields show the related record's code rather than its id."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = getattr(self, "instance", None)
+        for name, field in self.fields.items():
+            if isinstance(field, CodeField) and instance is not None and getattr(instance, f"{name}_id", None):
+                self.initial[name] = getattr(instance, name).code
+
+
+def add_service_errors(form: forms.Form, error: ValidationError, fields: dict[str, str | None] | None = None) -> None:
+    """A service's refusal onto the form, so it shows where the user can fix it: each field the service names
+    onto the form's field of that name (or the one `fields` maps it to, where they differ), the rest on top."""
+    fields = fields or {}
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(fields.get(name, name if name in form.fields else None), errors)
+
+
+def form_errors_message(form: forms.Form) -> str:
+    """A bound form's errors as one line ("Quantity: Enter a number."), for a form posted from a page that
+    shows it no more than a message."""
+    return " ".join(
+        f"{form.fields[name].label or name}: {' '.join(errors)}" if name != "__all__" else " ".join(errors)
+        for name, errors in form.errors.items()
+    )
 
 
 def _form(model, fields: tuple[str, ...], **widgets) -> type[TaktModelForm]:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views import generic
 from django.views.decorators.http import require_POST
 
+from core.forms import form_errors_message
 from core.models import Item
 from core.views.generic import ModelPermissionMixin, ObjectDetailView, run_service
 from plm import forms, models
@@ -19,12 +20,6 @@ from plm.choices import ApprovalRole, EcoState
 from plm.selectors.boms import bom_diff, bom_explode, routing_diff, where_used
 from plm.selectors.revisions import effective_bom, effective_revision, effective_routing
 from plm.services import attachments, changes, revisions
-
-
-def _form_errors(form) -> str:
-    return " ".join(
-        f"{form.fields[f].label or f}: {' '.join(e)}" if f != "__all__" else " ".join(e) for f, e in form.errors.items()
-    )
 
 
 def _attachments_context(request, obj) -> dict:
@@ -133,7 +128,7 @@ def bom_line_add(request, pk):
     bom = get_object_or_404(models.BomRevision, pk=pk)
     form = forms.BomLineForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors_message(form))
         return redirect(bom)
     data = {k: v for k, v in form.cleaned_data.items() if v is not None}
     return run_service(
@@ -148,7 +143,7 @@ def bom_line_update(request, pk, line_pk):
     line = get_object_or_404(models.BomLine, pk=line_pk, bom_id=pk)
     form = forms.BomLineForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors_message(form))
         return redirect(line.bom)
     data = {k: v for k, v in form.cleaned_data.items() if v is not None}
     return run_service(
@@ -173,7 +168,7 @@ def routing_operation_add(request, pk):
     routing = get_object_or_404(models.RoutingRevision, pk=pk)
     form = forms.RoutingOperationForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors_message(form))
         return redirect(routing)
     data = {k: v for k, v in form.cleaned_data.items() if v is not None}
     return run_service(
@@ -275,7 +270,7 @@ def _eco_propose(request, eco):
     if not request.user.has_perm("plm.change_engineeringchangeorder"):
         messages.error(request, _("Your role cannot do this."))
     elif not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors_message(form))
     else:
         propose = changes.eco_propose_bom if form.cleaned_data["kind"] == "bom" else changes.eco_propose_routing
         try:
@@ -292,7 +287,7 @@ def _eco_propose(request, eco):
 def _eco_decide(request, eco):
     form = forms.DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors_message(form))
         return redirect(eco)
     return run_service(
         request,
@@ -311,7 +306,7 @@ def attachment_upload(request, content_type_id, object_id):
     back = request.POST.get("next") or target.get_absolute_url()
     form = forms.AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors_message(form))
         return redirect(back)
     return run_service(
         request,

@@ -4,13 +4,10 @@ Items, locations and lots are filtered by the code people type or scan, not by a
 """
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
-from core.filtersets import SearchFilterSet, filterset
+from core.filtersets import SearchFilterSet, code_filter, date_range_filter, filterset
 from core.forms import FilterForm
 from core.models import Item, Partner
 from wms import models
@@ -19,25 +16,8 @@ from wms.choices import LocationKind, MoveKind, RequestKind, RequestState
 ABC_CLASSES = models.StockPolicy._meta.get_field("abc_class").choices
 
 
-@extend_schema_field(OpenApiTypes.STR)
-class CodeFilter(django_filters.ModelChoiceFilter):
-    """A record by its code (`?location=MAIN/STOCK`); in the schema, a string."""
-
-
-def _code_filter(queryset, label: str, field_name: str, **kwargs) -> django_filters.ModelChoiceFilter:
-    """A record by its code, typed or scanned into a text box; an unknown code is a form error."""
-    return CodeFilter(
-        queryset=queryset,
-        to_field_name="code",
-        field_name=field_name,
-        label=label,
-        widget=forms.TextInput(attrs={"placeholder": label, "autocomplete": "off"}),
-        **kwargs,
-    )
-
-
 def _item(field_name: str = "item") -> django_filters.ModelChoiceFilter:
-    return _code_filter(Item.objects.all(), _("Item code"), field_name)
+    return code_filter(Item.objects.all(), _("Item code"), field_name)
 
 
 def _warehouse(field_name: str) -> django_filters.ModelChoiceFilter:
@@ -72,7 +52,7 @@ class QuantFilterSet(SearchFilterSet):
     search_fields = ("item__code", "item__name", "location__code", "lot__code")
     item = _item()
     warehouse = _warehouse("location__warehouse")
-    location = _code_filter(
+    location = code_filter(
         models.Location.objects.all(),
         _("Location code"),
         "location",
@@ -115,7 +95,7 @@ class StockMoveFilterSet(SearchFilterSet):
 
     search_fields = ("item__code", "reference", "note", "lot__code")
     item = _item()
-    location = _code_filter(models.Location.objects.all(), _("Location code"), "location", method=_move_location)
+    location = code_filter(models.Location.objects.all(), _("Location code"), "location", method=_move_location)
     kind = django_filters.ChoiceFilter(choices=MoveKind.choices)
     reference = django_filters.CharFilter(lookup_expr="icontains")
     lot = django_filters.CharFilter(field_name="lot__code", lookup_expr="iexact", label=_("Lot or serial number"))
@@ -136,7 +116,7 @@ LocationFilterSet = filterset(
     search=("code", "name"),
     warehouse=_warehouse("warehouse"),
     kind=django_filters.ChoiceFilter(choices=LocationKind.choices),
-    parent=_code_filter(models.Location.objects.all(), _("Parent code"), "parent"),
+    parent=code_filter(models.Location.objects.all(), _("Parent code"), "parent"),
 )
 LotFilterSet = filterset(
     models.Lot,
@@ -169,19 +149,9 @@ StockRequestFilterSet = filterset(
 # --- Receiving, put-away, picking, shipping, counting ------------------------------------------------------
 
 
-def _dates() -> django_filters.DateFromToRangeFilter:
-    return django_filters.DateFromToRangeFilter(widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}))
-
-
 def _number_filter(queryset, label: str, field_name: str) -> django_filters.ModelChoiceFilter:
     """A document by its number (`?wave=WV-2026-00003`), typed or scanned."""
-    return CodeFilter(
-        queryset=queryset,
-        to_field_name="number",
-        field_name=field_name,
-        label=label,
-        widget=forms.TextInput(attrs={"placeholder": label, "autocomplete": "off"}),
-    )
+    return code_filter(queryset, label, field_name, to_field_name="number")
 
 
 ReceiptFilterSet = filterset(
@@ -190,8 +160,8 @@ ReceiptFilterSet = filterset(
     search=("number", "reference", "asn_number", "supplier__code", "supplier__name"),
     state=django_filters.ChoiceFilter(choices=models.ReceiptState.choices),
     warehouse=_warehouse("warehouse"),
-    supplier=_code_filter(Partner.objects.all(), _("Supplier code"), "supplier"),
-    expected_on=_dates(),
+    supplier=code_filter(Partner.objects.all(), _("Supplier code"), "supplier"),
+    expected_on=date_range_filter(),
 )
 
 
@@ -269,7 +239,7 @@ ReplenishmentRuleFilterSet = filterset(
     search=("item__code", "item__name", "location__code"),
     warehouse=_warehouse("location__warehouse"),
     item=_item(),
-    location=_code_filter(
+    location=code_filter(
         models.Location.objects.all(),
         _("Location code"),
         "location",

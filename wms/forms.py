@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import BootstrapWidgetsMixin, TaktModelForm
+from core.forms import BootstrapWidgetsMixin, CodeField, CodesShownMixin, TaktModelForm
 from core.models import Item
 from wms.choices import VIRTUAL_KINDS, RequestState
 from wms.models import (
@@ -23,30 +23,6 @@ from wms.models import (
     Warehouse,
 )
 from wms.services.locations import location_check
-
-
-class CodeField(forms.ModelChoiceField):
-    """A record by its code in a text box (a scanner types it like a keyboard); unknown codes are named."""
-
-    def __init__(self, queryset, *, what: str, **kwargs):
-        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
-        kwargs.setdefault("error_messages", {"invalid_choice": _("There is no %(what)s %%(value)s.") % {"what": what}})
-        super().__init__(queryset, to_field_name="code", **kwargs)
-
-    def to_python(self, value):
-        return super().to_python(value.strip() if isinstance(value, str) else value)
-
-
-class CodesShownMixin:
-    """On edit, code fields show the related record's code rather than its id."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        instance = getattr(self, "instance", None)
-        for name, field in self.fields.items():
-            if isinstance(field, CodeField) and instance is not None and getattr(instance, f"{name}_id", None):
-                self.initial[name] = getattr(instance, name).code
-
 
 WAREHOUSE_PLACES = ("stock_location", "receiving_location", "quality_location", "output_location")
 
@@ -188,16 +164,6 @@ class StockCountForm(BootstrapWidgetsMixin, forms.Form):
     )
     counted = forms.DecimalField(label=_("Counted quantity"), min_value=0, **QUANTITY)
     reason = forms.CharField(label=_("Reason"), required=False, max_length=255)
-
-
-def service_errors(form: forms.Form, error: ValidationError, fields: dict[str, str | None]) -> None:
-    """A service's refusal onto the form: each field it names onto the form's field (`fields` maps them)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        field = fields.get(name, name if name in form.fields else None)
-        form.add_error(field, errors)
 
 
 # --- Planner and manager screens: waves, packing, cycle counts, replenishment, quality ------------------------

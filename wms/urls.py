@@ -1,23 +1,22 @@
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Q
-from django.urls import include, path, reverse
+from django.urls import include, path
 
-from core.views.generic import ObjectListView, ObjectScreens
+from core.views.generic import ObjectListView, ObjectScreens, ServiceScreens
 from wms import filtersets, forms, models, tables, views
 
 app_name = "wms"
 
 
 @dataclass
-class Screens(ObjectScreens):
-    """ObjectScreens with a title of their own: quants are "Stock" to the people who read them."""
+class Screens(ServiceScreens):
+    """ServiceScreens (records a service makes have a "New" page of their own: `add_view`) with a title of
+    their own, since quants are "Stock" to the people who read them, and a list page of their own."""
 
     title: str = ""
     title_plural: str = ""
     prefix: str = ""
-    # Records made by a service, not by a model form: their "New" page (the screens stay read-only).
-    add_view: type | None = None
     list_view: type = ObjectListView
 
     @property
@@ -28,25 +27,16 @@ class Screens(ObjectScreens):
         context = super().context(user)
         if self.title:
             context.update(verbose_name=self.title, verbose_name_plural=self.title_plural)
-        if self.add_view is not None:
-            meta = self.meta
-            context.update(
-                add_url=reverse(self.url_name("add")), can_add=user.has_perm(f"{meta.app_label}.add_{meta.model_name}")
-            )
         return context
 
     def urls(self) -> list:
         patterns = super().urls()
-        name, prefix = self.meta.model_name, self.path_prefix
-        view_kwargs = {"model": self.model, "screens": self}
         if self.list_view is not ObjectListView:
-            patterns[0] = path(
-                f"{prefix}/",
-                self.list_view.as_view(table_class=self.table, filterset_class=self.filterset, **view_kwargs),
-                name=f"{name}_list",
+            name = f"{self.meta.model_name}_list"
+            view = self.list_view.as_view(
+                table_class=self.table, filterset_class=self.filterset, model=self.model, screens=self
             )
-        if self.add_view is not None:
-            patterns.append(path(f"{prefix}/add/", self.add_view.as_view(**view_kwargs), name=f"{name}_add"))
+            patterns[0] = path(f"{self.path_prefix}/", view, name=name)
         return patterns
 
 

@@ -3,10 +3,7 @@ warehouse floor (move stock, count), and the planners' and managers' view of rec
 put-away, picking, packing, shipping, counting and replenishment (detail pages with their buttons).
 Every change of stock is a call to wms.services: a refusal is shown on the page and nothing is posted."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,8 +19,17 @@ from django.views import generic
 from django.views.decorators.http import require_POST
 
 from core.formatting import format_quantity
+from core.forms import add_service_errors
 from core.models import Item
-from core.views.generic import ModelPermissionMixin, ObjectDetailView, ObjectListView, run_service
+from core.views.generic import (
+    Command,
+    ModelPermissionMixin,
+    ObjectDetailView,
+    ObjectListView,
+    ServiceFormView,
+    command_view,
+    commands_for,
+)
 from wms import forms
 from wms.choices import RequestKind, RequestState
 from wms.models import (
@@ -43,6 +49,7 @@ from wms.models import (
     StockTask,
     TaskPurpose,
     TaskState,
+    Wave,
 )
 from wms.selectors.item_stock import item_stock
 from wms.services import cycle_counts, moves, picking, receipts, replenishment, requests
@@ -99,9 +106,6 @@ class StockRequestDetailView(ObjectDetailView):
             line.held = line.held or ZERO
             line.due = line.quantity - line.delivered
             line.short = max(line.due - line.held, ZERO)
-        state = stock_request.state
-        open_states = (RequestState.OPEN, RequestState.PARTIAL, RequestState.RESERVED)
-        may_manage = user.has_perm("wms.change_stockrequest")
         pick_lists = list(stock_request.pick_lists.select_related("wave").order_by("number"))
         reservations = list(
             Reservation.objects.filter(line__request=stock_request)
@@ -109,87 +113,67 @@ class StockRequestDetailView(ObjectDetailView):
             .order_by("line_id", "quant__location__pick_sequence", "quant__location__code")
         )
         output_id = stock_request.warehouse.output_location_id
-        in_bins = any(reservation.quant.location_id != output_id for reservation in reservations)
+        # Reserved stock still in its bins, and no pick list open for it yet.
+        pickable = any(reservation.quant.location_id != output_id for reservation in reservations) and not any(
+            pick_list.state == PickState.OPEN for pick_list in pick_lists
+        )
         context.update(
             lines=lines,
             reservations=reservations,
-            commands=[
-                (name, label, style)
-                for name, label, style, allowed in (
-                    (
-                        "reserve",
-                        _("Reserve"),
-                        "primary",
-                        may_manage and state in (RequestState.OPEN, RequestState.PARTIAL),
-                    ),
-                    (
-                        "deliver",
-                        _("Deliver"),
-                        "success",
-                        may_manage
-                        and user.has_perm("wms.add_stockmove")
-                        and state in (RequestState.RESERVED, RequestState.PARTIAL),
-                    ),
-                    (
-                        "unreserve",
-                        _("Unreserve"),
-                        "outline-secondary",
-                        may_manage and state in (RequestState.RESERVED, RequestState.PARTIAL),
-                    ),
-                    ("cancel", _("Cancel request"), "outline-danger", may_manage and state in open_states),
-                    (
-                        "pick",
-                        _("Create pick list"),
-                        "outline-primary",
-                        user.has_perm("wms.add_picklist")
-                        and in_bins  # reserved stock still in its bins
-                        and not any(p.state == PickState.OPEN for p in pick_lists),
-                    ),
-                )
-                if allowed
-            ],
+            commands=commands_for(stock_request, user, REQUEST_COMMANDS, pickable),
             pick_lists=pick_lists,
             shipments=shipments_of(stock_request),
         )
         return context
 
 
+OPEN_REQUEST = (RequestState.OPEN, RequestState.PARTIAL, RequestState.RESERVED)
+# `offered(stock_request, pickable)`: pickable, whether reserved stock waits in its bins with no open pick list.
 REQUEST_COMMANDS = {
-    "reserve": (requests.stock_request_reserve, ["wms.change_stockrequest"], gettext_lazy("Reserved.")),
-    "unreserve": (
-        requests.stock_request_unreserve,
-        ["wms.change_stockrequest"],
-        gettext_lazy("Reservations released."),
+    "reserve": Command(
+        gettext_lazy("Reserve"),
+        "primary",
+        ("wms.change_stockrequest",),
+        lambda stock_request, pickable: stock_request.state in (RequestState.OPEN, RequestState.PARTIAL),
+        lambda request, stock_request: requests.stock_request_reserve(request=stock_request),
+        gettext_lazy("Reserved."),
     ),
-    "cancel": (requests.stock_request_cancel, ["wms.change_stockrequest"], gettext_lazy("Cancelled.")),
-    # A pick list of what is reserved, in walking order: for the tablet's Pick screen.
-    "pick": (picking.pick_list_create, ["wms.add_picklist"], gettext_lazy("Pick list created.")),
     # Delivering posts stock moves: the warehouse's job, not only the request's owner's.
-    "deliver": (
-        requests.stock_request_deliver,
-        ["wms.change_stockrequest", "wms.add_stockmove"],
+    "deliver": Command(
+        gettext_lazy("Deliver"),
+        "success",
+        ("wms.change_stockrequest", "wms.add_stockmove"),
+        lambda stock_request, pickable: stock_request.state in (RequestState.RESERVED, RequestState.PARTIAL),
+        lambda request, stock_request: requests.stock_request_deliver(request=stock_request, user=request.user),
         gettext_lazy("Delivered what was reserved."),
     ),
+    "unreserve": Command(
+        gettext_lazy("Unreserve"),
+        "outline-secondary",
+        ("wms.change_stockrequest",),
+        lambda stock_request, pickable: stock_request.state in (RequestState.RESERVED, RequestState.PARTIAL),
+        lambda request, stock_request: requests.stock_request_unreserve(request=stock_request),
+        gettext_lazy("Reservations released."),
+    ),
+    "cancel": Command(
+        gettext_lazy("Cancel request"),
+        "outline-danger",
+        ("wms.change_stockrequest",),
+        lambda stock_request, pickable: stock_request.state in OPEN_REQUEST,
+        lambda request, stock_request: requests.stock_request_cancel(request=stock_request),
+        gettext_lazy("Cancelled."),
+    ),
+    # A pick list of what is reserved, in walking order: for the tablet's Pick screen.
+    "pick": Command(
+        gettext_lazy("Create pick list"),
+        "outline-primary",
+        ("wms.add_picklist",),
+        lambda stock_request, pickable: pickable,
+        lambda request, stock_request: picking.pick_list_create(request=stock_request),
+        gettext_lazy("Pick list created."),
+    ),
 }
-
-
-@login_required
-@require_POST
-def stock_request_command(request, pk, command):
-    stock_request = get_object_or_404(StockRequest, pk=pk)
-    if command not in REQUEST_COMMANDS:
-        return redirect(stock_request)
-    service, permissions, success = REQUEST_COMMANDS[command]
-    if not request.user.has_perms(permissions):
-        messages.error(request, _("Your role cannot do this."))
-        return redirect(stock_request)
-    kwargs = {"user": request.user} if command == "deliver" else {}
-    return run_service(
-        request,
-        lambda: service(request=stock_request, **kwargs),
-        str(success),
-        stock_request.get_absolute_url(),
-    )
+stock_request_command = command_view(StockRequest, REQUEST_COMMANDS)
 
 
 # --- The warehouse floor: move stock, count ---------------------------------------------------------------
@@ -221,7 +205,7 @@ class _FloorView(ModelPermissionMixin, generic.FormView):
             with transaction.atomic():
                 message = self.post_service(form.cleaned_data)
         except ValidationError as exc:
-            forms.service_errors(form, exc, self.error_fields)
+            add_service_errors(form, exc, self.error_fields)
             return self.form_invalid(form)
         messages.success(self.request, message)
         return super().form_valid(form)
@@ -303,87 +287,6 @@ class StockCountView(_FloorView):
             "sign": sign,
             "diff": format_quantity(move.quantity),
         }
-
-
-# --- Commands: buttons on a detail page, each one service call -------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Command:
-    """A button on a detail page: who may press it, when the record's state offers it, the service it calls.
-
-    `run(request, record)` calls the service and may return the success message; a refusal
-    (ValidationError) becomes an error message on the page and nothing is changed.
-    """
-
-    label: Any
-    style: str
-    permissions: tuple[str, ...]
-    offered: Callable[[Any], bool]
-    run: Callable[[Any, Any], str | None]
-    success: Any = ""
-
-
-def commands_for(record, user, commands: dict[str, Command]) -> list[tuple[str, Any, str]]:
-    """(name, label, style) of the buttons this user sees for this record."""
-    return [
-        (name, command.label, command.style)
-        for name, command in commands.items()
-        if command.offered(record) and user.has_perms(command.permissions)
-    ]
-
-
-def command_view(model, commands: dict[str, Command]):
-    """The POST endpoint of a detail page's buttons: `<prefix>/<pk>/<command>/`."""
-
-    @login_required
-    @require_POST
-    def view(request, pk, command):
-        record = get_object_or_404(model, pk=pk)
-        chosen = commands.get(command)
-        if chosen is None:
-            return redirect(record)
-        if not request.user.has_perms(chosen.permissions):
-            messages.error(request, _("Your role cannot do this."))
-            return redirect(record)
-        try:
-            with transaction.atomic():
-                message = chosen.run(request, record)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, message or str(chosen.success))
-        return redirect(record)
-
-    return view
-
-
-class ServiceFormView(ModelPermissionMixin, generic.FormView):
-    """A create page whose form is handed to a service; the service's refusal lands on the form."""
-
-    action = "add"
-    template_name = "generic/object_form.html"
-    model = None
-    screens = None
-    error_fields: dict[str, str | None] = {}
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(self.screens.context(self.request.user))
-        return context
-
-    def create(self, data: dict):
-        raise NotImplementedError
-
-    def form_valid(self, form):
-        try:
-            with transaction.atomic():
-                created = self.create(form.cleaned_data)
-        except ValidationError as exc:
-            forms.service_errors(form, exc, self.error_fields)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Created %(object)s.") % {"object": created})
-        return redirect(created)
 
 
 # --- Receipts ------------------------------------------------------------------------------------------------------
@@ -509,8 +412,10 @@ class WaveDetailView(ObjectDetailView):
 class WaveCreateView(ServiceFormView):
     form_class = forms.WaveForm
     error_fields = {"warehouse": "warehouse"}
+    success_message = gettext_lazy("Created %(object)s.")
 
-    def create(self, data: dict):
+    def save(self, form) -> Wave:
+        data = form.cleaned_data
         return picking.wave_create(warehouse=data["warehouse"], requests=list(data["requests"]), user=self.request.user)
 
 
@@ -660,8 +565,10 @@ class CycleCountDetailView(ObjectDetailView):
 class CycleCountCreateView(ServiceFormView):
     form_class = forms.CycleCountForm
     error_fields = {"location": "location", "abc_class": "abc_class"}
+    success_message = gettext_lazy("Created %(object)s.")
 
-    def create(self, data: dict):
+    def save(self, form) -> CycleCount:
+        data = form.cleaned_data
         return cycle_counts.cycle_count_create(
             warehouse=data["warehouse"],
             location=data["location"],

@@ -1,5 +1,7 @@
-"""Core resources in the API. Related master data is referenced by its business code."""
+"""Core resources in the API, and the serializer pieces every app's API uses. Related master data is
+referenced by its business code: written with `by_code`, shown with `shown_by_code`."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core import models
@@ -7,6 +9,29 @@ from core import models
 
 def by_code(model, **kwargs) -> serializers.SlugRelatedField:
     return serializers.SlugRelatedField(slug_field="code", queryset=model._default_manager.all(), **kwargs)
+
+
+def shown_by_code(**kwargs) -> serializers.SlugRelatedField:
+    """A related record in an answer, by its code (read-only: input names it with `by_code`)."""
+    return serializers.SlugRelatedField(slug_field="code", read_only=True, **kwargs)
+
+
+class StrictInputMixin:
+    # Refuses fields the endpoint does not write, instead of ignoring them: DRF drops unknown and
+    # read-only fields silently, so `PATCH {"state": "released"}` would answer 200 and change nothing.
+    # (A comment, not a docstring: the schema would show it as every serializer's description.)
+
+    IGNORED = frozenset({"csrfmiddlewaretoken"})  # the browsable API's form posts it
+    read_only_message = _("This field cannot be written here.")
+
+    def to_internal_value(self, data):
+        writable = {name for name, field in self.fields.items() if not field.read_only}
+        unknown = sorted(set(getattr(data, "keys", dict)()) - writable - self.IGNORED)
+        if unknown:
+            raise serializers.ValidationError(
+                {name: serializers.ErrorDetail(self.read_only_message, code="read_only") for name in unknown}
+            )
+        return super().to_internal_value(data)
 
 
 class FullCleanSerializer(serializers.ModelSerializer):

@@ -3,6 +3,10 @@
 One `ObjectScreens(...)` per model gives its five URLs and their permission checks: the list and
 detail need `view_<model>`, create `add_`, edit `change_`, delete `delete_`. Anonymous users are
 sent to the login page; signed-in users without the permission get 403.
+
+Records whose writes have rules are created and changed by services, not model forms: their screens
+are `ServiceScreens` with "New" and "Edit" pages that are `ServiceFormView`s, and the buttons of their
+detail pages are `Command`s posted to a `command_view`.
 """
 
 import csv
@@ -13,20 +17,24 @@ from typing import Any
 
 from auditlog.models import LogEntry
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import ProtectedError, QuerySet
-from django.http import HttpResponseRedirect, StreamingHttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import URLPattern, path, reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import generic
+from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from core.formatting import spreadsheet_safe, trim_decimal
+from core.forms import add_service_errors
 from core.navigation import object_links_for
 
 
@@ -231,6 +239,11 @@ class ObjectScreens:
     def path_prefix(self) -> str:
         return slugify(self.meta.verbose_name_plural)
 
+    @property
+    def pk_path(self) -> str:
+        # The pk's own converter, so a malformed id is a 404 rather than a query error.
+        return "<uuid:pk>" if isinstance(self.meta.pk, models.UUIDField) else "<int:pk>"
+
     def url_name(self, action: str) -> str:
         return f"{self.meta.app_label}:{self.meta.model_name}_{action}"
 
@@ -258,9 +271,7 @@ class ObjectScreens:
         }
 
     def urls(self) -> list[URLPattern]:
-        name, prefix = self.meta.model_name, self.path_prefix
-        # The pk's own converter, so a malformed id is a 404 rather than a query error.
-        pk = "<uuid:pk>" if isinstance(self.meta.pk, models.UUIDField) else "<int:pk>"
+        name, prefix, pk = self.meta.model_name, self.path_prefix, self.pk_path
         view_kwargs = {"model": self.model, "screens": self}
         patterns = [
             path(
@@ -277,3 +288,133 @@ class ObjectScreens:
                 path(f"{prefix}/{pk}/delete/", ObjectDeleteView.as_view(**view_kwargs), name=f"{name}_delete"),
             ]
         return patterns
+
+
+# --- Records written by services: their "New" and "Edit" pages, and the buttons of their detail pages ----------
+
+
+class ServiceFormView(ModelPermissionMixin, generic.FormView):
+    """A "New" or "Edit" page whose form is handed to a service (a model form would bypass the service's rules).
+
+    `save(form)` calls the service and returns the record, whose page comes next with `success_message`.
+    The service's refusal lands on the form (`error_fields` maps the service's field names to the form's
+    where they differ) and nothing is saved. An "Edit" page sets `action = "change"` and its `object`.
+    """
+
+    action = "add"  # the model permission the page needs
+    template_name = "generic/object_form.html"
+    model: type[models.Model] | None = None  # and `screens`: given by the screens whose page this is
+    screens: "ObjectScreens | None" = None
+    object: models.Model | None = None  # the record an "Edit" page changes
+    error_fields: dict[str, str | None] = {}
+    success_message = gettext_lazy("Saved %(object)s.")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.screens.context(self.request.user), object=self.object)
+        return context
+
+    def save(self, form) -> models.Model:
+        raise NotImplementedError
+
+    def get_success_message(self, record: models.Model) -> str:
+        return self.success_message % {"object": record}
+
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                record = self.save(form)
+        except ValidationError as exc:
+            add_service_errors(form, exc, self.error_fields)
+            return self.form_invalid(form)
+        messages.success(self.request, self.get_success_message(record))
+        return redirect(record)
+
+
+@dataclass
+class ServiceScreens(ObjectScreens):
+    """ObjectScreens of records that services create or change: their "New" and "Edit" pages are views of
+    their own (`add_view`, `edit_view`, usually `ServiceFormView`s) in place of the model-form ones, shown to
+    whoever has the add or change permission even when `editable` is False (which then keeps delete off)."""
+
+    add_view: type | None = None
+    edit_view: type | None = None
+
+    def context(self, user) -> dict[str, Any]:
+        context = super().context(user)
+        meta = self.meta
+        if self.add_view is not None:
+            context.update(
+                add_url=reverse(self.url_name("add")), can_add=user.has_perm(f"{meta.app_label}.add_{meta.model_name}")
+            )
+        if self.edit_view is not None:
+            context["can_change"] = user.has_perm(f"{meta.app_label}.change_{meta.model_name}")
+        return context
+
+    def urls(self) -> list[URLPattern]:
+        name, prefix = self.meta.model_name, self.path_prefix
+        pages = {
+            f"{name}_add": (f"{prefix}/add/", self.add_view),
+            f"{name}_edit": (f"{prefix}/{self.pk_path}/edit/", self.edit_view),
+        }
+        own = [
+            path(route, view.as_view(model=self.model, screens=self), name=url_name)
+            for url_name, (route, view) in pages.items()
+            if view is not None
+        ]
+        replaced = {pattern.name for pattern in own}
+        return [pattern for pattern in super().urls() if pattern.name not in replaced] + own
+
+
+@dataclass(frozen=True)
+class Command:
+    """A button on a detail page: who may press it, when the record offers it, and the service it calls.
+
+    `run(request, record)` calls the service. The message shown is `success` when given, else what `run`
+    returns; a refusal (ValidationError) becomes an error message on the page and nothing is changed.
+    """
+
+    label: Any
+    style: str
+    permissions: tuple[str, ...]
+    offered: Callable[..., bool]  # (record, *facts the page has read): is the button shown?
+    run: Callable[[HttpRequest, Any], object]
+    success: Any = ""
+
+
+def commands_for(
+    record: models.Model, user, commands: dict[str, Command], *facts: object
+) -> list[tuple[str, Any, str]]:
+    """(name, label, style) of the buttons this user sees for this record. `facts` the page has read already
+    (a run under way, an open attendance) are passed on to each command's `offered`."""
+    return [
+        (name, command.label, command.style)
+        for name, command in commands.items()
+        if user.has_perms(command.permissions) and command.offered(record, *facts)
+    ]
+
+
+def command_view(model: type[models.Model], commands: dict[str, Command]) -> Callable[..., HttpResponse]:
+    """The POST endpoint of a detail page's buttons, `<prefix>/<pk>/<command>/`: back to the record's page
+    with the outcome as a message."""
+
+    @login_required
+    @require_POST
+    def view(request, pk, command):
+        record = get_object_or_404(model, pk=pk)
+        chosen = commands.get(command)
+        if chosen is None:
+            return redirect(record)
+        if not request.user.has_perms(chosen.permissions):
+            messages.error(request, _("Your role cannot do this."))
+            return redirect(record)
+        try:
+            with transaction.atomic():
+                result = chosen.run(request, record)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, str(chosen.success) if chosen.success else result)
+        return redirect(record)
+
+    return view

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from core.api.serializers import by_code
+from core.api import serializers as core_serializers
+from core.api.serializers import by_code, shown_by_code
 from core.models import Item, Unit, WorkCenter
 from plm.choices import ApprovalDecision, ApprovalRole, RevisionState
 from plm.models import (
@@ -26,35 +27,15 @@ from plm.models.attachments import attachment_targets
 from plm.services.attachments import attachment_add
 
 
-def _code(**kwargs) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(slug_field="code", read_only=True, **kwargs)
-
-
 def _username(**kwargs) -> serializers.SlugRelatedField:
     return serializers.SlugRelatedField(slug_field="username", read_only=True, help_text=_("Username."), **kwargs)
 
 
-class StrictInputMixin:
-    # Refuses fields the endpoint does not write, instead of ignoring them: DRF drops unknown and
-    # read-only fields silently, so `PATCH {"state": "released"}` would answer 200 and change nothing.
-    # (A comment, not a docstring: the schema would show it as every serializer's description.)
+class StrictInputMixin(core_serializers.StrictInputMixin):
+    # Core's, telling where a state changes instead (a comment: a docstring would be every serializer's
+    # description in the schema).
 
-    IGNORED = frozenset({"csrfmiddlewaretoken"})
-
-    def to_internal_value(self, data):
-        writable = {name for name, field in self.fields.items() if not field.read_only}
-        unknown = sorted(set(getattr(data, "keys", dict)()) - writable - self.IGNORED)
-        if unknown:
-            raise serializers.ValidationError(
-                {
-                    name: serializers.ErrorDetail(
-                        _("This field cannot be written here; states change through change order commands."),
-                        code="read_only",
-                    )
-                    for name in unknown
-                }
-            )
-        return super().to_internal_value(data)
+    read_only_message = _("This field cannot be written here; states change through change order commands.")
 
 
 # --- BOM and routing revisions -----------------------------------------------------------------------
@@ -76,7 +57,7 @@ REVISION_FIELDS = (
 
 
 class RevisionSerializer(serializers.ModelSerializer):
-    item = _code()
+    item = shown_by_code()
     item_name = serializers.CharField(source="item.name", read_only=True)
     eco_number = serializers.CharField(source="eco.number", read_only=True, allow_null=True)
 
@@ -86,9 +67,9 @@ class RevisionSerializer(serializers.ModelSerializer):
 
 
 class BomLineNestedSerializer(serializers.ModelSerializer):
-    component = _code()
+    component = shown_by_code()
     component_name = serializers.CharField(source="component.name", read_only=True)
-    uom = _code()
+    uom = shown_by_code()
 
     class Meta:
         model = BomLine
@@ -109,7 +90,7 @@ class BomRevisionDetailSerializer(BomRevisionSerializer):
 
 
 class RoutingOperationNestedSerializer(serializers.ModelSerializer):
-    work_center = _code()
+    work_center = shown_by_code()
 
     class Meta:
         model = RoutingOperation

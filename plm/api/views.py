@@ -16,6 +16,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from core.api.viewsets import ServiceWritesMixin, command_actions
 from core.models import Item
 from plm import filtersets
 from plm.api import serializers as s
@@ -28,7 +29,6 @@ from plm.models import (
     RoutingOperation,
     RoutingRevision,
 )
-from plm.models.revisions import Revision
 from plm.selectors.boms import bom_explode, where_used
 from plm.selectors.revisions import effective_bom, effective_routing
 from plm.services import attachments, changes, revisions
@@ -57,12 +57,12 @@ def routing_revisions():
     )
 
 
-class RevisionViewSet(viewsets.ModelViewSet):
+class RevisionViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
     """List, read, draft, annotate and delete revisions; lines and state change elsewhere."""
 
     http_method_names = WRITE_METHODS
     detail_queryset = staticmethod(bom_revisions)
-    detail_serializer_class: type = s.BomRevisionDetailSerializer
+    detail_serializer_class = s.BomRevisionDetailSerializer
     create_serializer_class: type = s.BomRevisionCreateSerializer
     create_service = staticmethod(revisions.bom_revision_create)
 
@@ -78,21 +78,12 @@ class RevisionViewSet(viewsets.ModelViewSet):
             "partial_update": s.RevisionNoteSerializer,
         }.get(self.action, self.serializer_class)
 
-    def _detail(self, revision: Revision) -> Response:
-        revision = self.detail_queryset().get(pk=revision.pk)
-        return Response(self.detail_serializer_class(revision, context=self.get_serializer_context()).data)
-
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        response = self._detail(self.create_service(**serializer.validated_data))
-        response.status_code = status.HTTP_201_CREATED
-        return response
+        return self.answer(self.create_service(**self.validated(self.create_serializer_class)), status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return self._detail(revisions.revision_note_update(revision=self.get_object(), **serializer.validated_data))
+        data = self.validated(s.RevisionNoteSerializer)
+        return self.answer(revisions.revision_note_update(revision=self.get_object(), **data))
 
     def destroy(self, request, *args, **kwargs):
         revisions.revision_delete(revision=self.get_object())
@@ -144,7 +135,7 @@ class RoutingRevisionViewSet(RevisionViewSet):
 # --- BOM lines and routing operations -----------------------------------------------------------------
 
 
-class RevisionChildViewSet(viewsets.ModelViewSet):
+class RevisionChildViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
     """Lines of a draft, changed through the services (which refuse anything but drafts)."""
 
     http_method_names = WRITE_METHODS
@@ -155,20 +146,18 @@ class RevisionChildViewSet(viewsets.ModelViewSet):
     def get_serializer_class(self):
         return self.update_serializer_class if self.action == "partial_update" else self.serializer_class
 
-    def _respond(self, child, status_code=status.HTTP_200_OK) -> Response:
-        child = self.get_queryset().get(pk=child.pk)
-        return Response(self.serializer_class(child, context=self.get_serializer_context()).data, status=status_code)
+    @property
+    def detail_serializer_class(self) -> type:
+        return self.serializer_class
 
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return self._respond(self.add_service(**serializer.validated_data), status.HTTP_201_CREATED)
+        return self.answer(self.add_service(**self.validated(self.serializer_class)), status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         child = self.get_object()
         serializer = self.get_serializer(child, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        return self._respond(self.update_service(**{self.child_argument: child}, **serializer.validated_data))
+        return self.answer(self.update_service(**{self.child_argument: child}, **serializer.validated_data))
 
     def destroy(self, request, *args, **kwargs):
         self.remove_service(**{self.child_argument: self.get_object()})
@@ -222,7 +211,7 @@ def eco_details():
     )
 
 
-ECO_COMMAND = extend_schema(request=None, responses=s.EngineeringChangeOrderDetailSerializer)
+ECO_COMMAND = command_actions(record="eco", responses=s.EngineeringChangeOrderDetailSerializer)
 
 
 @extend_schema_view(
@@ -232,11 +221,12 @@ ECO_COMMAND = extend_schema(request=None, responses=s.EngineeringChangeOrderDeta
         responses=s.EngineeringChangeOrderDetailSerializer,
     ),
 )
-class EngineeringChangeOrderViewSet(viewsets.ModelViewSet):
+class EngineeringChangeOrderViewSet(ServiceWritesMixin, viewsets.ModelViewSet):
     """Change orders: created and edited while draft, then moved on by their commands."""
 
     queryset = EngineeringChangeOrder.objects.select_related("requested_by", "released_by")
     serializer_class = s.EngineeringChangeOrderSerializer
+    detail_serializer_class = s.EngineeringChangeOrderDetailSerializer
     filterset_class = filtersets.EngineeringChangeOrderFilterSet
     ordering_fields = "__all__"
     http_method_names = ["get", "post", "patch", "head", "options"]  # cancelled, never deleted
@@ -255,27 +245,22 @@ class EngineeringChangeOrderViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return eco_details() if self.action == "retrieve" else super().get_queryset()
 
-    def _detail(self, eco: EngineeringChangeOrder, status_code=status.HTTP_200_OK) -> Response:
-        eco = eco_details().get(pk=eco.pk)
-        data = s.EngineeringChangeOrderDetailSerializer(eco, context=self.get_serializer_context()).data
-        return Response(data, status=status_code)
+    def detail_queryset(self):
+        return eco_details()
 
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        eco = changes.eco_create(**serializer.validated_data, user=request.user)
-        return self._detail(eco, status.HTTP_201_CREATED)
+        eco = changes.eco_create(**self.validated(s.EngineeringChangeOrderSerializer), user=request.user)
+        return self.answer(eco, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         eco = self.get_object()
         serializer = self.get_serializer(eco, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        return self._detail(changes.eco_update(eco=eco, **serializer.validated_data))
+        return self.answer(changes.eco_update(eco=eco, **serializer.validated_data))
 
     def _propose(self, request, service, revision_queryset, serializer_class) -> Response:
-        serializer = s.EcoProposeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        revision = service(eco=self.get_object(), **serializer.validated_data)
+        given = self.validated(s.EcoProposeSerializer)
+        revision = service(eco=self.get_object(), **given)
         revision = revision_queryset().get(pk=revision.pk)
         data = serializer_class(revision, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)
@@ -298,11 +283,9 @@ class EngineeringChangeOrderViewSet(viewsets.ModelViewSet):
     def propose_routing(self, request, pk=None):
         return self._propose(request, changes.eco_propose_routing, routing_revisions, s.RoutingRevisionDetailSerializer)
 
-    @extend_schema(summary="Send a draft change to review: its revisions freeze, its impact is recorded")
-    @ECO_COMMAND
-    @action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
-        return self._detail(changes.eco_submit(eco=self.get_object(), user=request.user))
+    submit = ECO_COMMAND(
+        "submit", changes.eco_submit, "Send a draft change to review: its revisions freeze, its impact is recorded"
+    )
 
     @extend_schema(
         summary="Approve or reject for a role you hold",
@@ -311,28 +294,16 @@ class EngineeringChangeOrderViewSet(viewsets.ModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
-        serializer = s.EcoDecideSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        eco = changes.eco_decide(eco=self.get_object(), user=request.user, **serializer.validated_data)
-        return self._detail(eco)
+        data = self.validated(s.EcoDecideSerializer)
+        return self.answer(changes.eco_decide(eco=self.get_object(), user=request.user, **data))
 
-    @extend_schema(summary="Release an approved change: its revisions take effect on its date")
-    @ECO_COMMAND
-    @action(detail=True, methods=["post"])
-    def release(self, request, pk=None):
-        return self._detail(changes.eco_release(eco=self.get_object(), user=request.user))
-
-    @extend_schema(summary="Back to draft after a rejection")
-    @ECO_COMMAND
-    @action(detail=True, methods=["post"])
-    def reopen(self, request, pk=None):
-        return self._detail(changes.eco_reopen(eco=self.get_object(), user=request.user))
-
-    @extend_schema(summary="Abandon a change that was not released; its proposed revisions are removed")
-    @ECO_COMMAND
-    @action(detail=True, methods=["post"])
-    def cancel(self, request, pk=None):
-        return self._detail(changes.eco_cancel(eco=self.get_object(), user=request.user))
+    release = ECO_COMMAND(
+        "release", changes.eco_release, "Release an approved change: its revisions take effect on its date"
+    )
+    reopen = ECO_COMMAND("reopen", changes.eco_reopen, "Back to draft after a rejection")
+    cancel = ECO_COMMAND(
+        "cancel", changes.eco_cancel, "Abandon a change that was not released; its proposed revisions are removed"
+    )
 
 
 # --- Item engineering reads -------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import FullCleanSerializer, by_code
+from core.api.serializers import FullCleanSerializer, StrictInputMixin, by_code, shown_by_code
 from core.models import Item, Partner, Site
 from wms.choices import RequestKind
 from wms.models import (
@@ -45,28 +45,6 @@ QUANTITY = {"max_digits": 18, "decimal_places": 6}
 
 def _item_by_code() -> serializers.SlugRelatedField:
     return serializers.SlugRelatedField(slug_field="code", queryset=Item.objects.select_related("uom"))
-
-
-def _code(**kwargs) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(slug_field="code", read_only=True, **kwargs)
-
-
-class StrictInputMixin:
-    # Refuses fields the endpoint does not write instead of dropping them silently (as PLM's API does).
-
-    IGNORED = frozenset({"csrfmiddlewaretoken"})
-
-    def to_internal_value(self, data):
-        writable = {name for name, field in self.fields.items() if not field.read_only}
-        unknown = sorted(set(getattr(data, "keys", dict)()) - writable - self.IGNORED)
-        if unknown:
-            raise serializers.ValidationError(
-                {
-                    name: serializers.ErrorDetail(_("This field cannot be written here."), code="read_only")
-                    for name in unknown
-                }
-            )
-        return super().to_internal_value(data)
 
 
 # --- Master data ------------------------------------------------------------------------------------------
@@ -152,12 +130,12 @@ class LotSerializer(StrictInputMixin, FullCleanSerializer):
 
 
 class QuantSerializer(serializers.ModelSerializer):
-    item = _code()
+    item = shown_by_code()
     item_name = serializers.CharField(source="item.name", read_only=True)
     unit = serializers.CharField(source="item.uom.code", read_only=True)
     warehouse = serializers.CharField(source="location.warehouse.code", read_only=True)
-    location = _code()
-    lot = _code()
+    location = shown_by_code()
+    lot = shown_by_code()
     available = serializers.DecimalField(
         **QUANTITY,
         read_only=True,
@@ -185,11 +163,11 @@ class QuantSerializer(serializers.ModelSerializer):
 
 
 class StockMoveSerializer(serializers.ModelSerializer):
-    item = _code()
+    item = shown_by_code()
     unit = serializers.CharField(source="item.uom.code", read_only=True)
-    lot = _code()
-    from_location = _code()
-    to_location = _code()
+    lot = shown_by_code()
+    from_location = shown_by_code()
+    to_location = shown_by_code()
     moved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -307,9 +285,9 @@ REQUEST_FIELDS = (
 
 
 class StockRequestSerializer(serializers.ModelSerializer):
-    warehouse = _code()
-    destination = _code()
-    partner = _code()
+    warehouse = shown_by_code()
+    destination = shown_by_code()
+    partner = shown_by_code()
 
     class Meta:
         model = StockRequest
@@ -430,7 +408,7 @@ def _lot_code(**kwargs) -> serializers.CharField:
 
 
 class ReceiptLineSerializer(serializers.ModelSerializer):
-    item = _code()
+    item = shown_by_code()
     unit = serializers.CharField(source="item.uom.code", read_only=True)
     outstanding = serializers.DecimalField(
         **QUANTITY, read_only=True, help_text=_("Expected less received; never below zero.")
@@ -469,8 +447,8 @@ RECEIPT_FIELDS = (
 
 
 class ReceiptSerializer(serializers.ModelSerializer):
-    warehouse = _code()
-    supplier = _code()
+    warehouse = shown_by_code()
+    supplier = shown_by_code()
     lines = ReceiptLineSerializer(many=True, read_only=True)
 
     class Meta:
@@ -544,12 +522,12 @@ STOCK_TASK_FIELDS = (
 
 
 class StockTaskSerializer(serializers.ModelSerializer):
-    warehouse = _code()
-    item = _code()
+    warehouse = shown_by_code()
+    item = shown_by_code()
     unit = serializers.CharField(source="item.uom.code", read_only=True)
-    lot = _code()
-    from_location = _code()
-    to_location = _code(help_text=_("Null when no bin had room: the operator chooses one."))
+    lot = shown_by_code()
+    from_location = shown_by_code()
+    to_location = shown_by_code(help_text=_("Null when no bin had room: the operator chooses one."))
     receipt = serializers.SlugRelatedField(slug_field="number", read_only=True)
     done_by = _username()
 
@@ -631,10 +609,10 @@ PICK_LINE_FIELDS = (
 
 class PickLineSerializer(serializers.ModelSerializer):
     pick_list = serializers.SlugRelatedField(slug_field="number", read_only=True)
-    item = _code()
+    item = shown_by_code()
     unit = serializers.CharField(source="item.uom.code", read_only=True)
-    lot = _code()
-    from_location = _code(help_text=_("The bin to pick from."))
+    lot = shown_by_code()
+    from_location = shown_by_code(help_text=_("The bin to pick from."))
     open_qty = serializers.DecimalField(**QUANTITY, read_only=True, help_text=_("Neither picked nor short yet."))
     picked_by = _username()
 
@@ -672,7 +650,7 @@ WAVE_FIELDS = ("id", "number", "warehouse", "pick_lists", "created_by", "created
 
 
 class WaveSerializer(serializers.ModelSerializer):
-    warehouse = _code()
+    warehouse = shown_by_code()
     pick_lists = serializers.SlugRelatedField(slug_field="number", many=True, read_only=True)
     created_by = _username()
 
@@ -768,10 +746,10 @@ class ShipSerializer(StrictInputMixin, serializers.Serializer):
 
 
 class CycleCountLineSerializer(serializers.ModelSerializer):
-    location = _code()
-    item = _code()
+    location = shown_by_code()
+    item = shown_by_code()
     unit = serializers.CharField(source="item.uom.code", read_only=True)
-    lot = _code()
+    lot = shown_by_code()
     difference = serializers.DecimalField(
         **QUANTITY, read_only=True, allow_null=True, help_text=_("Counted less expected; null until counted.")
     )
@@ -817,8 +795,8 @@ CYCLE_COUNT_FIELDS = (
 
 
 class CycleCountSerializer(serializers.ModelSerializer):
-    warehouse = _code()
-    location = _code(help_text=_("The zone or bin counted; null for an ABC count."))
+    warehouse = shown_by_code()
+    location = shown_by_code(help_text=_("The zone or bin counted; null for an ABC count."))
     needs_approval = serializers.SerializerMethodField()
     created_by = _username()
     approved_by = _username()

@@ -21,6 +21,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from core.api.viewsets import ServiceWritesMixin, command_actions
 from core.models import Item
 from wms import filtersets
 from wms.api import serializers as s
@@ -187,7 +188,7 @@ def request_details():
     )
 
 
-REQUEST_COMMAND = extend_schema(request=None, responses=s.StockRequestDetailSerializer)
+REQUEST_COMMAND = command_actions(record="request", responses=s.StockRequestDetailSerializer, with_user=False)
 DESTINATIONS = {RequestKind.SHIPMENT: LocationKind.CUSTOMER, RequestKind.MATERIAL: LocationKind.PRODUCTION}
 
 
@@ -199,11 +200,12 @@ DESTINATIONS = {RequestKind.SHIPMENT: LocationKind.CUSTOMER, RequestKind.MATERIA
     ),
     retrieve=extend_schema(summary="A request with its lines and reservations"),
 )
-class StockRequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class StockRequestViewSet(ServiceWritesMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Requests are created here and moved on by their commands; they are cancelled, never deleted."""
 
     queryset = StockRequest.objects.select_related("warehouse", "destination", "partner")
     serializer_class = s.StockRequestSerializer
+    detail_serializer_class = s.StockRequestDetailSerializer
     filterset_class = filtersets.StockRequestFilterSet
     ordering_fields = ordering_fields(StockRequest, "warehouse__code")
     action_permissions = {
@@ -222,14 +224,11 @@ class StockRequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
             self.action, self.serializer_class
         )
 
-    def _detail(self, stock_request: StockRequest, status_code=status.HTTP_200_OK) -> Response:
-        stock_request = request_details().get(pk=stock_request.pk)
-        return Response(s.StockRequestDetailSerializer(stock_request).data, status=status_code)
+    def detail_queryset(self):
+        return request_details()
 
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.validated(s.StockRequestCreateSerializer)
         destination = data.get("destination") or virtual_location(DESTINATIONS[data["kind"]])
         stock_request = requests.stock_request_create(
             kind=data["kind"],
@@ -240,31 +239,25 @@ class StockRequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
             partner=data.get("partner"),
             needed_on=data.get("needed_on"),
         )
-        return self._detail(stock_request, status.HTTP_201_CREATED)
+        return self.answer(stock_request, status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Reserve what is still missing, in each item's removal order (FIFO, FEFO, by location)")
-    @REQUEST_COMMAND
-    @action(detail=True, methods=["post"])
-    def reserve(self, request, pk=None):
-        return self._detail(requests.stock_request_reserve(request=self.get_object()))
-
-    @extend_schema(summary="Release every reservation of the request")
-    @REQUEST_COMMAND
-    @action(detail=True, methods=["post"])
-    def unreserve(self, request, pk=None):
-        return self._detail(requests.stock_request_unreserve(request=self.get_object()))
-
-    @extend_schema(summary="Move what is reserved to the destination (shipped, or issued to production)")
-    @REQUEST_COMMAND
-    @action(detail=True, methods=["post"])
-    def deliver(self, request, pk=None):
-        return self._detail(requests.stock_request_deliver(request=self.get_object(), user=request.user))
-
-    @extend_schema(summary="Cancel the request; its reservations are released")
-    @REQUEST_COMMAND
-    @action(detail=True, methods=["post"])
-    def cancel(self, request, pk=None):
-        return self._detail(requests.stock_request_cancel(request=self.get_object()))
+    reserve = REQUEST_COMMAND(
+        "reserve",
+        requests.stock_request_reserve,
+        "Reserve what is still missing, in each item's removal order (FIFO, FEFO, by location)",
+    )
+    unreserve = REQUEST_COMMAND(
+        "unreserve", requests.stock_request_unreserve, "Release every reservation of the request"
+    )
+    deliver = REQUEST_COMMAND(
+        "deliver",
+        requests.stock_request_deliver,
+        "Move what is reserved to the destination (shipped, or issued to production)",
+        with_user=True,
+    )
+    cancel = REQUEST_COMMAND(
+        "cancel", requests.stock_request_cancel, "Cancel the request; its reservations are released"
+    )
 
 
 # --- An item's stock --------------------------------------------------------------------------------------------
@@ -338,12 +331,12 @@ def _tasks(tasks: list[StockTask]):
         responses={201: s.ReceiptSerializer},
     ),
 )
-class ReceiptViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ReceiptViewSet(ServiceWritesMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Receipts are announced here (partners may, for any supplier, until tokens are bound to their partner),
     received and closed by the warehouse."""
 
     queryset = receipts_with_lines()
-    serializer_class = s.ReceiptSerializer
+    serializer_class = detail_serializer_class = s.ReceiptSerializer
     filterset_class = filtersets.ReceiptFilterSet
     ordering_fields = ordering_fields(Receipt, "supplier__code", "warehouse__code")
     action_permissions = {"receive": RECEIVING, "close": RECEIVING}
@@ -351,14 +344,9 @@ class ReceiptViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return s.ReceiptCreateSerializer if self.action == "create" else self.serializer_class
 
-    def _detail(self, receipt: Receipt, status_code=status.HTTP_200_OK) -> Response:
-        return Response(s.ReceiptSerializer(receipts_with_lines().get(pk=receipt.pk)).data, status=status_code)
-
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        receipt = receipts.receipt_create(**serializer.validated_data)
-        return self._detail(receipt, status.HTTP_201_CREATED)
+        receipt = receipts.receipt_create(**self.validated(s.ReceiptCreateSerializer))
+        return self.answer(receipt, status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Receive a quantity of a line: the goods land on the dock (or in quality hold) with put-away tasks",
@@ -368,9 +356,7 @@ class ReceiptViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def receive(self, request, pk=None):
         receipt = self.get_object()
-        serializer = s.ReceiveSerializer(data=request.data, context={"receipt": receipt})
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.validated(s.ReceiveSerializer, receipt=receipt)
         tasks = receipts.receipt_receive(
             line=data["line"],
             quantity=data["quantity"],
@@ -383,14 +369,9 @@ class ReceiptViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         result = {"line": line, "quality_hold": not tasks, "tasks": _tasks(tasks)}
         return Response(s.ReceiveResultSerializer(result).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        summary="Close the receipt: what was not received is short (ERP hears of every line)",
-        request=None,
-        responses=s.ReceiptSerializer,
+    close = command_actions(record="receipt", responses=s.ReceiptSerializer)(
+        "close", receipts.receipt_close, "Close the receipt: what was not received is short (ERP hears of every line)"
     )
-    @action(detail=True, methods=["post"])
-    def close(self, request, pk=None):
-        return self._detail(receipts.receipt_close(receipt=self.get_object(), user=request.user))
 
 
 class QualityViewSet(viewsets.GenericViewSet):
@@ -442,11 +423,11 @@ class QualityViewSet(viewsets.GenericViewSet):
     list=extend_schema(summary="Put-away and replenishment tasks; open ones unless `?state=done` or `all`"),
     retrieve=extend_schema(summary="One stock task"),
 )
-class StockTaskViewSet(viewsets.ReadOnlyModelViewSet):
+class StockTaskViewSet(ServiceWritesMixin, viewsets.ReadOnlyModelViewSet):
     """Tasks are made by receiving, inspection and replenishment planning, and done by a scan."""
 
     queryset = tasks_with_codes()
-    serializer_class = s.StockTaskSerializer
+    serializer_class = detail_serializer_class = s.StockTaskSerializer
     filterset_class = filtersets.StockTaskFilterSet
     ordering_fields = ordering_fields(StockTask, "to_location__pick_sequence", "item__code")
     action_permissions = {"confirm": ["wms.change_stocktask", "wms.add_stockmove"]}
@@ -458,10 +439,8 @@ class StockTaskViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
-        serializer = s.StockTaskConfirmSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        task = putaway.stock_task_confirm(task=self.get_object(), **serializer.validated_data, user=request.user)
-        return Response(s.StockTaskSerializer(tasks_with_codes().get(pk=task.pk)).data)
+        data = self.validated(s.StockTaskConfirmSerializer)
+        return self.answer(putaway.stock_task_confirm(task=self.get_object(), **data, user=request.user))
 
 
 class ReplenishmentViewSet(viewsets.GenericViewSet):
@@ -518,9 +497,9 @@ def pick_lists():
         responses={201: s.PickListSerializer},
     ),
 )
-class PickListViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class PickListViewSet(ServiceWritesMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = pick_lists()
-    serializer_class = s.PickListSerializer
+    serializer_class = detail_serializer_class = s.PickListSerializer
     filterset_class = filtersets.PickListFilterSet
     ordering_fields = ordering_fields(PickList, "request__number")
 
@@ -528,27 +507,22 @@ class PickListViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return s.PickListCreateSerializer if self.action == "create" else self.serializer_class
 
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        pick_list = picking.pick_list_create(request=serializer.validated_data["request"])
-        return Response(s.PickListSerializer(pick_lists().get(pk=pick_list.pk)).data, status=status.HTTP_201_CREATED)
+        pick_list = picking.pick_list_create(request=self.validated(s.PickListCreateSerializer)["request"])
+        return self.answer(pick_list, status.HTTP_201_CREATED)
 
 
 @extend_schema_view(
     list=extend_schema(summary="Pick lines; filters `pick_list`, `wave`, `item`"),
     retrieve=extend_schema(summary="One pick line"),
 )
-class PickLineViewSet(viewsets.ReadOnlyModelViewSet):
+class PickLineViewSet(ServiceWritesMixin, viewsets.ReadOnlyModelViewSet):
     """A line is picked as scanned (`confirm`), or recorded short with a reason (`short`)."""
 
     queryset = pick_lines()
-    serializer_class = s.PickLineSerializer
+    serializer_class = detail_serializer_class = s.PickLineSerializer
     filterset_class = filtersets.PickLineFilterSet
     ordering_fields = ordering_fields(PickLine, "from_location__pick_sequence", "item__code")
     action_permissions = {"confirm": PICKING, "short": PICKING}
-
-    def _line(self, line: PickLine) -> Response:
-        return Response(s.PickLineSerializer(pick_lines().get(pk=line.pk)).data)
 
     @extend_schema(
         summary="Pick as scanned: the right bin, the right lot, no more than reserved; to the shipping dock",
@@ -558,11 +532,9 @@ class PickLineViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         line = self.get_object()
-        serializer = s.PickConfirmSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.validated(s.PickConfirmSerializer)
         lot = s.lot_of(line.item, data["lot"])
-        return self._line(
+        return self.answer(
             picking.pick_confirm(
                 line=line, location=data["location"], quantity=data["quantity"], lot=lot, user=request.user
             )
@@ -576,11 +548,9 @@ class PickLineViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def short(self, request, pk=None):
         line = self.get_object()
-        serializer = s.PickShortSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.validated(s.PickShortSerializer)
         lot = s.lot_of(line.item, data["lot"]) if data["lot"] else line.lot
-        return self._line(
+        return self.answer(
             picking.pick_short(
                 line=line,
                 found=data["found"],
@@ -607,9 +577,10 @@ def waves():
         responses={201: s.WaveDetailSerializer},
     ),
 )
-class WaveViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class WaveViewSet(ServiceWritesMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Wave.objects.select_related("warehouse", "created_by").prefetch_related("pick_lists")
     serializer_class = s.WaveSerializer
+    detail_serializer_class = s.WaveDetailSerializer
     filterset_class = filtersets.WaveFilterSet
     ordering_fields = ordering_fields(Wave)
 
@@ -621,11 +592,12 @@ class WaveViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             self.action, self.serializer_class
         )
 
+    def detail_queryset(self):
+        return waves()
+
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        wave = picking.wave_create(**serializer.validated_data, user=request.user)
-        return Response(s.WaveDetailSerializer(waves().get(pk=wave.pk)).data, status=status.HTTP_201_CREATED)
+        wave = picking.wave_create(**self.validated(s.WaveCreateSerializer), user=request.user)
+        return self.answer(wave, status.HTTP_201_CREATED)
 
 
 def shipments():
@@ -641,9 +613,9 @@ def shipments():
         responses={201: s.ShipmentSerializer},
     ),
 )
-class ShipmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ShipmentViewSet(ServiceWritesMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = shipments()
-    serializer_class = s.ShipmentSerializer
+    serializer_class = detail_serializer_class = s.ShipmentSerializer
     filterset_class = filtersets.ShipmentFilterSet
     ordering_fields = ordering_fields(Shipment, "request__number")
     action_permissions = {"ship": ["wms.change_shipment", "wms.add_stockmove"]}
@@ -651,14 +623,9 @@ class ShipmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return s.ShipmentCreateSerializer if self.action == "create" else self.serializer_class
 
-    def _detail(self, shipment: Shipment, status_code=status.HTTP_200_OK) -> Response:
-        return Response(s.ShipmentSerializer(shipments().get(pk=shipment.pk)).data, status=status_code)
-
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        shipment = picking.shipment_create(**serializer.validated_data)
-        return self._detail(shipment, status.HTTP_201_CREATED)
+        shipment = picking.shipment_create(**self.validated(s.ShipmentCreateSerializer))
+        return self.answer(shipment, status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="The truck left: the picked stock goes to the customer and the order hears of it",
@@ -667,14 +634,11 @@ class ShipmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def ship(self, request, pk=None):
-        serializer = s.ShipSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.validated(s.ShipSerializer)
         shipment = picking.shipment_ship(
-            shipment=self.get_object(),
-            user=request.user,
-            tracking_number=serializer.validated_data.get("tracking_number"),
+            shipment=self.get_object(), user=request.user, tracking_number=data.get("tracking_number")
         )
-        return self._detail(shipment)
+        return self.answer(shipment)
 
 
 # --- Cycle counts --------------------------------------------------------------------------------------------------
@@ -685,6 +649,9 @@ def cycle_counts_with_lines():
     return CycleCount.objects.select_related("warehouse", "location", "created_by", "approved_by").prefetch_related(
         Prefetch("lines", queryset=lines)
     )
+
+
+COUNT_COMMAND = command_actions(record="count", responses=s.CycleCountSerializer)
 
 
 @extend_schema_view(
@@ -698,11 +665,11 @@ def cycle_counts_with_lines():
         responses={201: s.CycleCountSerializer},
     ),
 )
-class CycleCountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class CycleCountViewSet(ServiceWritesMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Counted line by line; differences beyond the tolerance need someone else's approval (finance) to post."""
 
     queryset = cycle_counts_with_lines()
-    serializer_class = s.CycleCountSerializer
+    serializer_class = detail_serializer_class = s.CycleCountSerializer
     filterset_class = filtersets.CycleCountFilterSet
     ordering_fields = ordering_fields(CycleCount)
     action_permissions = {
@@ -717,9 +684,6 @@ class CycleCountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return s.CycleCountCreateSerializer if self.action == "create" else self.serializer_class
 
-    def _detail(self, count: CycleCount, status_code=status.HTTP_200_OK) -> Response:
-        return Response(s.CycleCountSerializer(cycle_counts_with_lines().get(pk=count.pk)).data, status=status_code)
-
     def _line(self, line: CycleCountLine, status_code=status.HTTP_200_OK) -> Response:
         line = CycleCountLine.objects.select_related("count", "location", "item__uom", "lot", "counted_by").get(
             pk=line.pk
@@ -727,10 +691,8 @@ class CycleCountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(s.CycleCountLineSerializer(line).data, status=status_code)
 
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        count = cycle_counts.cycle_count_create(**serializer.validated_data, user=request.user)
-        return self._detail(count, status.HTTP_201_CREATED)
+        count = cycle_counts.cycle_count_create(**self.validated(s.CycleCountCreateSerializer), user=request.user)
+        return self.answer(count, status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Record what was counted on a line",
@@ -739,9 +701,7 @@ class CycleCountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def record(self, request, pk=None):
-        serializer = s.CountRecordSerializer(data=request.data, context={"count": self.get_object()})
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.validated(s.CountRecordSerializer, count=self.get_object())
         return self._line(
             cycle_counts.cycle_count_record(line=data["line"], counted=data["counted"], user=request.user)
         )
@@ -754,9 +714,7 @@ class CycleCountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def found(self, request, pk=None):
         count = self.get_object()
-        serializer = s.CountFoundSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.validated(s.CountFoundSerializer)
         item = data["item"]
         with transaction.atomic():
             lot = None
@@ -771,17 +729,18 @@ class CycleCountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             )
         return self._line(line, status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Approve the differences beyond the tolerance (someone else than who opened the count)")
-    @extend_schema(request=None, responses=s.CycleCountSerializer)
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        return self._detail(cycle_counts.cycle_count_approve(count=self.get_object(), user=request.user))
-
-    @extend_schema(summary="Post every counted difference as an inventory adjustment")
-    @extend_schema(request=None, responses=s.CycleCountSerializer)
-    @action(detail=True, methods=["post"], url_path="post")
-    def post_count(self, request, pk=None):  # (not "post": a viewset's method of that name would answer every POST)
-        return self._detail(cycle_counts.cycle_count_post(count=self.get_object(), user=request.user))
+    approve = COUNT_COMMAND(
+        "approve",
+        cycle_counts.cycle_count_approve,
+        "Approve the differences beyond the tolerance (someone else than who opened the count)",
+    )
+    # Not named "post": a viewset's method of that name would answer every POST.
+    post_count = COUNT_COMMAND(
+        "post_count",
+        cycle_counts.cycle_count_post,
+        "Post every counted difference as an inventory adjustment",
+        url_path="post",
+    )
 
 
 # --- The valuation snapshot --------------------------------------------------------------------------------------
