@@ -16,10 +16,28 @@ SAMPLE_VALUES = {
 CONVERTER = re.compile(r"<(?:(?P<type>\w+):)?(?P<name>\w+)>")
 
 
+GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?P<regex>[^)]*)\)")
+
+
+def _route_of(pattern) -> str | None:
+    """A path() route as it is; a regex (DRF's routers) as a route with sample values, or None for the
+    format-suffix variants and the catch-all, which repeat or answer every other URL."""
+    route = getattr(pattern, "_route", None)
+    if route is not None:
+        return route
+    regex = pattern.regex.pattern.removeprefix("^").removesuffix("$")
+    if not regex or "(?P<format>" in regex:
+        return None
+    samples = ("1", "x", SAMPLE_VALUES["uuid"])
+    route = GROUP.sub(lambda m: next((v for v in samples if re.fullmatch(m["regex"], v)), m[0]), regex)
+    route = route.replace("\\.", ".")
+    return None if re.search(r"[()\[\]?*+^$\\]", route) else route
+
+
 def _walk(patterns, prefix="", namespace=""):
     for entry in patterns:
-        route = getattr(entry.pattern, "_route", None)
-        if route is None:  # regex patterns (the admin's own) are covered by the admin's login check
+        route = _route_of(entry.pattern)
+        if route is None:
             continue
         if isinstance(entry, URLResolver):
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
