@@ -63,7 +63,8 @@ NONE, LOT, SERIAL = Tracking.NONE, Tracking.LOT, Tracking.SERIAL
 L4L, FIXED, MINMULT = LotPolicy.LOT_FOR_LOT, LotPolicy.FIXED, LotPolicy.MIN_MULTIPLE
 
 # code, name, uom, category, procurement, tracking, lead time, safety stock, lot policy,
-# (lot, min, multiple), standard cost, supplier
+# (lot, min, multiple), standard cost, supplier. Sub-assemblies are made in batches of at least 100,
+# the lot their setup is costed over.
 ITEMS = [
     # Finished goods
     (
@@ -83,11 +84,11 @@ ITEMS = [
     ("TS-400", "Two-slice toaster", "ea", "FG", MAKE, SERIAL, 2, "30", MINMULT, (None, "100", "50"), "168.00", None),
     ("BL-600", "Blender 600 W", "ea", "FG", MAKE, SERIAL, 3, "20", MINMULT, (None, "50", "50"), "236.00", None),
     # Subassemblies and made parts
-    ("KT-BODY", "Kettle body, stainless", "ea", "SA", MAKE, NONE, 1, "0", L4L, (None, None, None), "38.50", None),
+    ("KT-BODY", "Kettle body, stainless", "ea", "SA", MAKE, NONE, 1, "0", MINMULT, (None, "100", "10"), "38.50", None),
     ("KT-HANDLE", "Kettle handle, molded", "ea", "SA", MAKE, NONE, 1, "0", FIXED, ("500", None, None), "2.10", None),
     ("KT-LID", "Kettle lid, molded", "ea", "SA", MAKE, NONE, 1, "0", FIXED, ("500", None, None), "6.20", None),
-    ("KT-HEAT", "Kettle heating assembly", "ea", "SA", MAKE, LOT, 1, "0", L4L, (None, None, None), "27.10", None),
-    ("KT-BASE", "Power base 360°", "ea", "SA", MAKE, LOT, 1, "0", L4L, (None, None, None), "24.80", None),
+    ("KT-HEAT", "Kettle heating assembly", "ea", "SA", MAKE, LOT, 1, "0", MINMULT, (None, "100", "10"), "27.10", None),
+    ("KT-BASE", "Power base 360°", "ea", "SA", MAKE, LOT, 1, "0", MINMULT, (None, "100", "10"), "24.80", None),
     (
         "BASE-HSG",
         "Power base housing, molded",
@@ -103,12 +104,25 @@ ITEMS = [
         None,
     ),
     ("PCB-KT", "Kettle control board", "ea", "SA", MAKE, LOT, 2, "0", MINMULT, (None, "200", "100"), "9.80", None),
-    ("TS-HSG", "Toaster housing, stainless", "ea", "SA", MAKE, NONE, 1, "0", L4L, (None, None, None), "31.00", None),
+    (
+        "TS-HSG",
+        "Toaster housing, stainless",
+        "ea",
+        "SA",
+        MAKE,
+        NONE,
+        1,
+        "0",
+        MINMULT,
+        (None, "100", "10"),
+        "31.00",
+        None,
+    ),
     ("TS-LEVER", "Toaster lever, molded", "ea", "SA", MAKE, NONE, 1, "0", FIXED, ("500", None, None), "0.90", None),
     ("TS-CTRL", "Toaster control board", "ea", "SA", MAKE, LOT, 2, "0", MINMULT, (None, "200", "100"), "11.40", None),
-    ("BL-MOTOR", "Blender motor unit", "ea", "SA", MAKE, LOT, 1, "0", L4L, (None, None, None), "74.00", None),
+    ("BL-MOTOR", "Blender motor unit", "ea", "SA", MAKE, LOT, 1, "0", MINMULT, (None, "100", "10"), "74.00", None),
     ("BL-MHSG", "Motor housing, molded", "ea", "SA", MAKE, NONE, 1, "0", FIXED, ("300", None, None), "4.30", None),
-    ("BL-JAR", "Jar assembly 1.5 l", "ea", "SA", MAKE, NONE, 1, "0", L4L, (None, None, None), "41.00", None),
+    ("BL-JAR", "Jar assembly 1.5 l", "ea", "SA", MAKE, NONE, 1, "0", MINMULT, (None, "100", "10"), "41.00", None),
     ("BL-CTRL", "Blender control board", "ea", "SA", MAKE, LOT, 2, "0", MINMULT, (None, "200", "100"), "12.60", None),
     # Purchased parts
     (
@@ -404,23 +418,23 @@ def load() -> dict[str, int]:
         minimum,
         multiple,
     ), cost, supplier in ITEMS:
+        fields = {
+            "name": name,
+            "uom": units[uom],
+            "category": categories[category],
+            "procurement": procurement,
+            "tracking": tracking,
+            "lead_time_days": lead_time,
+            "safety_stock": Decimal(safety),
+            "lot_policy": policy,
+            "lot_qty": lot and Decimal(lot),
+            "min_qty": minimum and Decimal(minimum),
+            "multiple_qty": multiple and Decimal(multiple),
+            "default_supplier": models.Partner.objects.get(code=supplier) if supplier else None,
+        }
+        # The catalogue's cost is a starting point: ERP's cost roll-up owns it from then on.
         models.Item.objects.update_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "uom": units[uom],
-                "category": categories[category],
-                "procurement": procurement,
-                "tracking": tracking,
-                "lead_time_days": lead_time,
-                "safety_stock": Decimal(safety),
-                "lot_policy": policy,
-                "lot_qty": lot and Decimal(lot),
-                "min_qty": minimum and Decimal(minimum),
-                "multiple_qty": multiple and Decimal(multiple),
-                "standard_cost": Decimal(cost),
-                "default_supplier": models.Partner.objects.get(code=supplier) if supplier else None,
-            },
+            code=code, defaults=fields, create_defaults={**fields, "standard_cost": Decimal(cost)}
         )
     _users()
     return {"items": models.Item.objects.count(), "machines": models.Machine.objects.count(), "users": len(USERS)}

@@ -15,6 +15,7 @@ class ErpConfig(AppConfig):
 
     def ready(self):
         import erp.handlers  # noqa: F401  (subscribes ERP to the lower apps' events)
+        from core.navigation import Menu, MenuItem, model_item, register_menu
         from erp import eco_impact
         from plm.impact import register_impact_provider
 
@@ -24,3 +25,62 @@ class ErpConfig(AppConfig):
         register_impact_provider(_("Stock of changed and obsoleted items"), eco_impact.stock_impact)
         register_impact_provider(_("Open production orders"), eco_impact.production_impact)
         register_impact_provider(_("Obsoleted parts still on order"), eco_impact.purchase_impact)
+        register_menu(
+            Menu(
+                _("Sales"),
+                (
+                    model_item(_("Sales orders"), "erp.salesorder"),
+                    model_item(_("Price lists"), "erp.pricelist"),
+                    model_item(_("Sales forecasts"), "erp.salesforecast"),
+                ),
+            )
+        )
+        register_menu(Menu(_("Purchasing"), (model_item(_("Purchase orders"), "erp.purchaseorder"),)))
+        register_menu(
+            Menu(
+                _("Production"),
+                (
+                    model_item(_("Production orders"), "erp.productionorder"),
+                    MenuItem(_("Variances"), "erp:variance_report", "erp.view_productionvariance"),
+                    model_item(_("Cost versions"), "erp.costversion"),
+                    MenuItem(_("Compare cost versions"), "erp:costversion_compare", "erp.view_costversion"),
+                    model_item(_("Standard costs"), "erp.itemcost"),
+                    model_item(_("Work center rates"), "erp.workcenterrate"),
+                ),
+            )
+        )
+        register_menu(
+            Menu(
+                _("Finance"),
+                (
+                    model_item(_("Invoices"), "erp.invoice"),
+                    model_item(_("Payments"), "erp.payment"),
+                    model_item(_("Journal"), "erp.journalentry"),
+                    MenuItem(_("Trial balance"), "erp:trial_balance", "erp.view_journalentry"),
+                    MenuItem(_("Profit and loss"), "erp:profit_and_loss", "erp.view_journalentry"),
+                    MenuItem(_("Balance sheet"), "erp:balance_sheet", "erp.view_journalentry"),
+                    MenuItem(_("Aged receivables and payables"), "erp:aging", "erp.view_payment"),
+                    MenuItem(_("Budget vs actual"), "erp:budget_report", "erp.view_budget"),
+                    MenuItem(_("Stock valuation"), "erp:stock_valuation", "erp.view_itemvaluation"),
+                    model_item(_("Budgets"), "erp.budget"),
+                    model_item(_("Cost centers"), "erp.costcenter"),
+                    model_item(_("Chart of accounts"), "erp.account"),
+                ),
+            )
+        )
+        register_menu(
+            Menu(
+                _("People"),
+                (
+                    model_item(_("Employees"), "erp.employee"),
+                    model_item(_("Departments"), "erp.department"),
+                    model_item(_("Qualifications"), "erp.qualification"),
+                    MenuItem(_("Expiring qualifications"), "erp:qualification_expiring", "erp.view_qualification"),
+                    MenuItem(_("Roster week"), "erp:roster_week", "erp.view_rosterentry"),
+                    model_item(_("Roster entries"), "erp.rosterentry"),
+                    model_item(_("Attendance"), "erp.attendance"),
+                    model_item(_("Labor bookings"), "erp.laborbooking"),
+                    MenuItem(_("Labor hours and cost"), "erp:labor_report", "erp.view_laborbooking"),
+                ),
+            )
+        )

@@ -46,8 +46,11 @@ DEFAULT_CHART = [
 
 
 def default_chart_load() -> None:
-    """Create the default accounts and mappings that are missing; never touches existing ones."""
-    from erp.models import Account, AccountMapping
+    """Create the default accounts and mappings that are missing; never touches existing ones. The ERP
+    settings row is made too, so that valuing the first stock move does not have to."""
+    from erp.models import Account, AccountMapping, ErpSettings
+
+    ErpSettings.load()
 
     for code, name, kind, roles in DEFAULT_CHART:
         account, _created = Account.objects.get_or_create(code=code, defaults={"name": name, "kind": kind})

@@ -1,3 +1,4 @@
+import io
 import itertools
 
 import pytest
@@ -5,6 +6,7 @@ from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -65,3 +67,15 @@ def celery_worker(transactional_db):
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
         yield worker
     task_postrun.disconnect(_close_worker_connection)
+
+
+@pytest.fixture(scope="module")
+def demo_loaded(django_db_setup, django_db_blocker):
+    """SmartAppliance Co., loaded once for a test module (demo_load takes a while) and flushed away
+    after it. Tests that ask for `db` as well run in transactions on top: what one changes, the next
+    does not see."""
+    with django_db_blocker.unblock():
+        call_command("demo_load", stdout=io.StringIO())
+        yield
+        # Leave the test database as the other modules expect it: empty but for what migrate makes.
+        call_command("flush", interactive=False, verbosity=0)

@@ -170,6 +170,16 @@ SPECTACULAR_SETTINGS = {
         "LocationKindEnum": "wms.choices.LocationKind",
         "MoveKindEnum": "wms.choices.MoveKind",
         "RequestKindEnum": "wms.choices.RequestKind",
+        "SalesOrderStateEnum": "erp.choices.SalesOrderState",
+        "PurchaseOrderStateEnum": "erp.choices.PurchaseOrderState",
+        "ProductionOrderStateEnum": "erp.choices.ProductionOrderState",
+        "OperationStateEnum": "erp.choices.OperationState",
+        "InvoiceStateEnum": "erp.choices.InvoiceState",
+        "CostVersionStateEnum": "erp.choices.CostVersionState",
+        "InvoiceKindEnum": "erp.choices.InvoiceKind",
+        "AccountKindEnum": "erp.choices.AccountKind",
+        "JournalSourceEnum": "erp.choices.JournalSource",
+        "AttendanceSourceEnum": "erp.choices.AttendanceSource",
     },
 }
 
@@ -216,6 +226,12 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "core.domainevent",
     "core.taskrun",
     "core.numbersequence",
+    # Ledgers that are their own audit trail (immutable, each row names its source and who posted it):
+    # logging them again would cost queries on every stock move.
+    "erp.journalentry",
+    "erp.journalline",
+    "erp.valuationlayer",
+    "erp.itemvaluation",
 )
 AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login", "created_at", "updated_at")
 

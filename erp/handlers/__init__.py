@@ -1,5 +1,5 @@
 """What ERP does when lower apps report: one module per area, imported by ErpConfig.ready()."""
 
-from erp.handlers import production, purchasing, sales, valuation
+from erp.handlers import purchasing, sales, valuation
 
-__all__ = ["production", "purchasing", "sales", "valuation"]
+__all__ = ["purchasing", "sales", "valuation"]

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.models.base import TaktModel, code_field
@@ -44,4 +45,7 @@ class ItemCost(models.Model):
         constraints = [models.UniqueConstraint(fields=["version", "item"], name="item_cost_unique_per_version")]
 
     def __str__(self) -> str:
-        return f"{self.version.code} {self.item.code}: {self.total}"
+        return f"{self.item.code} @ {self.version.code}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("erp:itemcost_detail", args=[self.pk])

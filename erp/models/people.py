@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -81,6 +82,17 @@ class Qualification(TaktModel):
     def __str__(self) -> str:
         return f"{self.employee}: {self.machine or self.work_center}"
 
+    def clean(self) -> None:
+        # The constraints' own messages name the constraint; people need to know what to fill in.
+        if (self.work_center_id is None) == (self.machine_id is None):
+            raise ValidationError(
+                {"machine": ValidationError(_("Choose either a work center or one machine."), code="scope")}
+            )
+        if self.valid_until is not None and self.valid_from is not None and self.valid_until < self.valid_from:
+            raise ValidationError(
+                {"valid_until": ValidationError(_("The qualification cannot end before it starts."), code="period")}
+            )
+
 
 class RosterEntry(TaktModel):
     """An employee is rostered on a shift of a calendar on a date."""
@@ -116,10 +128,28 @@ class Attendance(TaktModel):
             models.CheckConstraint(
                 condition=Q(clock_out__isnull=True) | Q(clock_out__gt=F("clock_in")), name="attendance_period_valid"
             ),
+            # The services refuse a second sign-in; this holds it against two terminals at once.
+            models.UniqueConstraint(
+                fields=["employee"], condition=Q(clock_out__isnull=True), name="attendance_one_open_per_employee"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.employee} {self.clock_in:%Y-%m-%d %H:%M}"
+
+    def clean(self) -> None:
+        if self.clock_out is not None and self.clock_in is not None and self.clock_out <= self.clock_in:
+            raise ValidationError(
+                {"clock_out": ValidationError(_("Clock-out must be after clock-in."), code="before_clock_in")}
+            )
+
+    @property
+    def hours(self) -> Decimal | None:
+        """Hours present, to the hundredth; None while still clocked in."""
+        if self.clock_out is None:
+            return None
+        seconds = Decimal((self.clock_out - self.clock_in).total_seconds())
+        return (seconds / 3600).quantize(Decimal("0.01"))
 
 
 class LaborBooking(models.Model):

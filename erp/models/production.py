@@ -11,6 +11,8 @@ from erp.models.finance import MONEY
 from erp.models.sales import QUANTITY
 
 MINUTES = {"max_digits": 12, "decimal_places": 2}
+# Run time per unit keeps the routing's precision: 0.0125 min x 10 000 units is 125 minutes, not 100 or 200.
+RUN_MINUTES = {"max_digits": 12, "decimal_places": 4}
 
 
 class ProductionOrder(TaktModel):
@@ -39,7 +41,12 @@ class ProductionOrder(TaktModel):
         **QUANTITY, null=True, blank=True, help_text=_("Frozen at release: what each good unit is received at.")
     )
     completed_qty = models.DecimalField(**QUANTITY, default=Decimal("0"), help_text=_("Good units received."))
-    scrapped_qty = models.DecimalField(**QUANTITY, default=Decimal("0"))
+    scrapped_qty = models.DecimalField(
+        **QUANTITY, default=Decimal("0"), help_text=_("Units scrapped, the sum of what the operations reported.")
+    )
+    received_value = models.DecimalField(
+        **MONEY, default=Decimal("0"), help_text=_("The value of the good units received, credited to WIP.")
+    )
     released_at = models.DateTimeField(null=True, blank=True, editable=False)
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -90,7 +97,7 @@ class ProductionOperation(TaktModel):
     name = models.CharField(max_length=200, blank=True)
     work_center = models.ForeignKey("core.WorkCenter", on_delete=models.PROTECT, related_name="production_operations")
     setup_minutes = models.DecimalField(**MINUTES, default=Decimal("0"))
-    run_minutes_per_unit = models.DecimalField(**MINUTES, default=Decimal("0"))
+    run_minutes_per_unit = models.DecimalField(**RUN_MINUTES, default=Decimal("0"))
     queue_minutes = models.DecimalField(**MINUTES, default=Decimal("0"))
     move_minutes = models.DecimalField(**MINUTES, default=Decimal("0"))
     instructions = models.TextField(blank=True)
@@ -102,6 +109,12 @@ class ProductionOperation(TaktModel):
     scrap_qty = models.DecimalField(**QUANTITY, default=Decimal("0"))
     actual_machine_minutes = models.DecimalField(**MINUTES, default=Decimal("0"))
     actual_labor_minutes = models.DecimalField(**MINUTES, default=Decimal("0"))
+    absorbed_labor = models.DecimalField(
+        **MONEY, default=Decimal("0"), help_text=_("Labor booked to WIP at the frozen rate: labor minutes x rate.")
+    )
+    absorbed_machine = models.DecimalField(
+        **MONEY, default=Decimal("0"), help_text=_("Machine overhead booked to WIP at the frozen rate.")
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

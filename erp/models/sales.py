@@ -1,6 +1,7 @@
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +31,17 @@ class PriceList(TaktModel):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            errors["valid_to"] = ValidationError(_("A price list cannot end before it starts."), code="invalid_period")
+        if self.customer_id and not self.customer.is_customer:
+            errors["customer"] = ValidationError(
+                _("%(partner)s is not a customer.") % {"partner": self.customer.code}, code="not_a_customer"
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 class PriceListItem(TaktModel):
@@ -113,10 +125,17 @@ class SalesOrderLine(TaktModel):
         return f"{self.order.number}/{self.position} {self.item.code}"
 
     @property
+    def net_unit_price(self) -> Decimal:
+        """In the order currency, after discount, at the scale of a price."""
+        return (self.unit_price * (1 - self.discount_pct / 100)).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+
+    @property
     def net_amount(self) -> Decimal:
-        """In the order currency, after discount, before tax, rounded to cents."""
-        gross = self.quantity * self.unit_price * (1 - self.discount_pct / 100)
-        return gross.quantize(Decimal("0.01"))
+        """In the order currency, after discount, before tax, rounded to cents.
+
+        From the net unit price, as the invoice computes it, so an order invoiced in full invoices
+        exactly its own total."""
+        return (self.quantity * self.net_unit_price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 class SalesForecast(TaktModel):
@@ -137,3 +156,8 @@ class SalesForecast(TaktModel):
 
     def __str__(self) -> str:
         return f"{self.reference}: {self.quantity} {self.item.code} on {self.due_date}"
+
+    def clean(self) -> None:
+        if self.customer_id and not self.customer.is_customer:
+            message = _("%(partner)s is not a customer.") % {"partner": self.customer.code}
+            raise ValidationError({"customer": ValidationError(message, code="not_a_customer")})

@@ -35,8 +35,10 @@ class ValuationLayer(models.Model):
     """The value a stock move added to or took from inventory; incoming layers are FIFO's cost layers."""
 
     item = models.ForeignKey("core.Item", on_delete=models.PROTECT, related_name="valuation_layers")
+    # Revaluations have no move. WMS never deletes moves; should one be deleted anyway (a test resetting
+    # the ledger), the value it booked stays in the books, so its layer stays too.
     move = models.ForeignKey(
-        "wms.StockMove", null=True, blank=True, on_delete=models.PROTECT, related_name="valuation_layers"
+        "wms.StockMove", null=True, blank=True, on_delete=models.SET_NULL, related_name="valuation_layers"
     )
     date = models.DateTimeField(db_index=True)
     quantity = models.DecimalField(**QUANTITY, help_text=_("Positive in, negative out; zero for a revaluation."))

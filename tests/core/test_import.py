@@ -180,10 +180,10 @@ def test_each_error_names_file_line_column_and_reason(tmp_path, files, message):
 
 @pytest.mark.django_db
 def test_a_file_no_app_imports_yet_is_refused_rather_than_skipped(tmp_path):
-    if "demand.csv" in {handler.name for handler in file_handlers()}:
-        pytest.skip("demand.csv is importable now")
-    files = {**CORE_FILES, "demand.csv": "reference,item,qty,due_date\nSO-1,KTL,5,2026-12-01\n"}
-    assert import_error(tmp_path, files) == "demand.csv: this file cannot be imported yet"
+    if "devices.csv" in {handler.name for handler in file_handlers()}:
+        pytest.skip("devices.csv is importable now")
+    files = {**CORE_FILES, "devices.csv": "code,protocol,host,port,machine\nPLC-1,modbus,10.0.0.5,502,PRESS-1\n"}
+    assert import_error(tmp_path, files) == "devices.csv: this file cannot be imported yet"
 
 
 @pytest.mark.django_db

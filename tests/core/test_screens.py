@@ -12,8 +12,7 @@ from core.urls import SCREENS
 
 
 @pytest.fixture
-def demo_company(db):
-    call_command("demo_load", stdout=io.StringIO())
+def demo_company(demo_loaded, db):
     planner = get_user_model().objects.get(username="planner")
     TaskRun.objects.create(task_name="tests.any", title="MRP", status="running", percent=42, created_by=planner)
     DomainEvent.objects.create(name="core.task_run.finished", payload={"run_id": "x"}, actor=planner)

@@ -18,8 +18,8 @@ from wms.urls import SCREENS
 
 
 @pytest.fixture
-def demo(db):
-    call_command("demo_load", stdout=io.StringIO())
+def demo(demo_loaded, db):
+    pass
 
 
 def test_the_demo_warehouse_has_its_zones_aisles_and_bins(demo):

@@ -1,0 +1,19 @@
+"""The domain events `erp` publishes. Payloads are JSON; ids are strings, quantities and amounts decimal
+strings, dates ISO strings. Upper apps (APS, MES, CRM) subscribe to them; ERP never imports them.
+"""
+
+# A production order was released to the shop floor: its material request is reserved in WMS and its
+# first operation is ready. MES adds it to the dispatch lists, APS to the schedule.
+# payload: order_id, number, item, quantity, unit, start_date, due_date, warehouse, sales_order (or None),
+# bom_revision, routing_revision, operations: [{id, seq, name, work_center, state, setup_minutes,
+# run_minutes_per_unit, queue_minutes, move_minutes, crew_size}].
+PRODUCTION_ORDER_RELEASED = "erp.production_order.released"
+
+# A production order was completed: no more output is expected. MES closes its dispatch entries, APS frees
+# the remaining capacity, CRM shows the sales order's progress.
+# payload: order_id, number, item, quantity, completed_qty, scrapped_qty, completed_at, sales_order (or None).
+PRODUCTION_ORDER_COMPLETED = "erp.production_order.completed"
+
+# A production order was cancelled before anything was issued to it: nobody works on it any more.
+# payload: order_id, number, item, quantity, previous_state.
+PRODUCTION_ORDER_CANCELLED = "erp.production_order.cancelled"

@@ -1,1 +1,0 @@
-"""ERP's handlers of the lower apps' events for production."""
