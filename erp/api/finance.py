@@ -17,7 +17,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api.serializers import FullCleanSerializer, by_code
+from core.api.serializers import FullCleanSerializer, StrictInputMixin, by_code, shown_by_code
+from core.api.viewsets import ServiceWritesMixin, command_actions
 from core.models import Currency, Item, ItemCategory, Partner
 from erp.choices import InvoiceKind
 from erp.filtersets import finance as filtersets
@@ -31,26 +32,6 @@ MONEY = {"max_digits": 18, "decimal_places": 2}
 QUANTITY = {"max_digits": 18, "decimal_places": 6}
 
 
-class StrictInputMixin:
-    """Refuses fields the endpoint does not write instead of dropping them silently."""
-
-    def to_internal_value(self, data):
-        writable = {name for name, field in self.fields.items() if not field.read_only}
-        unknown = sorted(set(getattr(data, "keys", dict)()) - writable)
-        if unknown:
-            raise serializers.ValidationError(
-                {
-                    name: serializers.ErrorDetail(_("This field cannot be written here."), code="read_only")
-                    for name in unknown
-                }
-            )
-        return super().to_internal_value(data)
-
-
-def _code(**kwargs) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(slug_field="code", read_only=True, **kwargs)
-
-
 def _ordering(model, *related: str) -> list[str]:
     return [field.name for field in model._meta.fields] + list(related)
 
@@ -59,9 +40,9 @@ def _ordering(model, *related: str) -> list[str]:
 
 
 class InvoiceLineSerializer(serializers.ModelSerializer):
-    item = _code()
-    tax_rate = _code()
-    account = _code()
+    item = shown_by_code()
+    tax_rate = shown_by_code()
+    account = shown_by_code()
 
     class Meta:
         model = InvoiceLine
@@ -81,7 +62,7 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
 
 class PaymentSerializer(serializers.ModelSerializer):
     invoice = serializers.SlugRelatedField(slug_field="number", read_only=True)
-    partner = _code()
+    partner = shown_by_code()
     currency = serializers.CharField(source="invoice.currency.code", read_only=True)
     journal_entry = serializers.SlugRelatedField(slug_field="number", read_only=True)
 
@@ -125,8 +106,8 @@ INVOICE_FIELDS = (
 
 
 class InvoiceSerializer(serializers.ModelSerializer):
-    partner = _code()
-    currency = _code()
+    partner = shown_by_code()
+    currency = shown_by_code()
     sales_order = serializers.SlugRelatedField(slug_field="number", read_only=True)
     purchase_order = serializers.SlugRelatedField(slug_field="number", read_only=True)
     journal_entry = serializers.SlugRelatedField(slug_field="number", read_only=True)
@@ -196,7 +177,7 @@ def invoices_with_lines():
     )
 
 
-INVOICE_COMMAND = extend_schema(responses=InvoiceDetailSerializer)
+INVOICE_COMMAND = command_actions(record="invoice", responses=InvoiceDetailSerializer)
 
 
 @extend_schema_view(
@@ -208,11 +189,12 @@ INVOICE_COMMAND = extend_schema(responses=InvoiceDetailSerializer)
         responses={201: InvoiceDetailSerializer},
     ),
 )
-class InvoiceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class InvoiceViewSet(ServiceWritesMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Invoices are created as drafts here (orders make theirs), then posted, paid and cancelled; never deleted."""
 
     queryset = Invoice.objects.select_related("partner", "currency", "sales_order", "purchase_order", "journal_entry")
     serializer_class = InvoiceSerializer
+    detail_serializer_class = InvoiceDetailSerializer
     filterset_class = filtersets.InvoiceFilterSet
     ordering_fields = _ordering(Invoice, "partner__code")
     action_permissions = {
@@ -229,28 +211,23 @@ class InvoiceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             self.action, self.serializer_class
         )
 
-    def _detail(self, invoice: Invoice, status_code=status.HTTP_200_OK) -> Response:
-        return Response(InvoiceDetailSerializer(invoices_with_lines().get(pk=invoice.pk)).data, status=status_code)
+    def detail_queryset(self):
+        return invoices_with_lines()
 
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        invoice = invoice_create(**serializer.validated_data)
-        return self._detail(invoice, status.HTTP_201_CREATED)
+        invoice = invoice_create(**self.validated(InvoiceCreateSerializer))
+        return self.answer(invoice, status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Post a draft: totals computed, receivables (payables) booked", request=None)
-    @INVOICE_COMMAND
-    @action(detail=True, methods=["post"])
-    def post(self, request, pk=None):
-        return self._detail(invoice_post(invoice=self.get_object(), user=request.user))
+    post = INVOICE_COMMAND("post", invoice_post, "Post a draft: totals computed, receivables (payables) booked")
 
-    @extend_schema(summary="Register a payment of a posted invoice (in its currency)", request=PaySerializer)
-    @INVOICE_COMMAND
+    @extend_schema(
+        summary="Register a payment of a posted invoice (in its currency)",
+        request=PaySerializer,
+        responses=InvoiceDetailSerializer,
+    )
     @action(detail=True, methods=["post"])
     def pay(self, request, pk=None):
-        serializer = PaySerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.validated(PaySerializer)
         invoice = self.get_object()
         payment_register(
             invoice=invoice,
@@ -259,21 +236,17 @@ class InvoiceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             reference=data["reference"],
             user=request.user,
         )
-        return self._detail(invoice)
+        return self.answer(invoice)
 
     @extend_schema(
         summary="Cancel a draft, or a posted invoice without payments (what it booked is reversed)",
         request=DatedSerializer,
+        responses=InvoiceDetailSerializer,
     )
-    @INVOICE_COMMAND
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        serializer = DatedSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        invoice = invoice_cancel(
-            invoice=self.get_object(), date=serializer.validated_data.get("date"), user=request.user
-        )
-        return self._detail(invoice)
+        data = self.validated(DatedSerializer)
+        return self.answer(invoice_cancel(invoice=self.get_object(), date=data.get("date"), user=request.user))
 
 
 @extend_schema_view(
@@ -292,10 +265,10 @@ class PaymentViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class JournalLineSerializer(serializers.ModelSerializer):
-    account = _code()
-    partner = _code()
-    item = _code()
-    cost_center = _code()
+    account = shown_by_code()
+    partner = shown_by_code()
+    item = shown_by_code()
+    cost_center = shown_by_code()
 
     class Meta:
         model = JournalLine
@@ -357,11 +330,12 @@ def entries_with_lines():
         responses={201: JournalEntrySerializer},
     ),
 )
-class JournalEntryViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class JournalEntryViewSet(ServiceWritesMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Posted entries are never changed or deleted: a manual one is corrected by its reversal."""
 
     queryset = entries_with_lines()
     serializer_class = JournalEntrySerializer
+    detail_serializer_class = JournalEntrySerializer
     filterset_class = filtersets.JournalEntryFilterSet
     ordering_fields = _ordering(JournalEntry)
     action_permissions = {"reverse": ["erp.add_journalentry"]}
@@ -369,14 +343,12 @@ class JournalEntryViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
     def get_serializer_class(self):
         return ManualEntrySerializer if self.action == "create" else self.serializer_class
 
-    def _detail(self, entry: JournalEntry, status_code=status.HTTP_200_OK) -> Response:
-        return Response(JournalEntrySerializer(entries_with_lines().get(pk=entry.pk)).data, status=status_code)
+    def detail_queryset(self):
+        return entries_with_lines()
 
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        entry = journal_entry_create_manual(**serializer.validated_data, user=request.user)
-        return self._detail(entry, status.HTTP_201_CREATED)
+        entry = journal_entry_create_manual(**self.validated(ManualEntrySerializer), user=request.user)
+        return self.answer(entry, status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Reverse a manual entry by its mirror image",
@@ -385,13 +357,11 @@ class JournalEntryViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
     )
     @action(detail=True, methods=["post"])
     def reverse(self, request, pk=None):
-        serializer = ReverseSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.validated(ReverseSerializer)
         reversal = journal_entry_reverse_manual(
             entry=self.get_object(), date=data.get("date"), memo=data["memo"], user=request.user
         )
-        return self._detail(reversal, status.HTTP_201_CREATED)
+        return self.answer(reversal, status.HTTP_201_CREATED)
 
 
 # --- Accounts and budgets -------------------------------------------------------------------------------------

@@ -4,44 +4,19 @@ Partners, accounts and cost centers are filtered by the code people type.
 """
 
 import django_filters
-from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
-from core.filtersets import SearchFilterSet
+from core.filtersets import CodeFilter, SearchFilterSet, code_filter, date_range_filter
 from core.forms import FilterForm
 from core.models import Partner
 from erp.choices import AccountKind, InvoiceKind, InvoiceState, JournalSource, PaymentDirection
 from erp.models import Account, Budget, CostCenter, Invoice, JournalEntry, JournalLine, Payment
 
 
-@extend_schema_field(OpenApiTypes.STR)
-class CodeFilter(django_filters.ModelChoiceFilter):
-    """A record by its code (`?account=4000`); in the schema, a string."""
-
-
-def _code_filter(queryset, label, field_name: str, **kwargs) -> CodeFilter:
-    return CodeFilter(
-        queryset=queryset,
-        to_field_name="code",
-        field_name=field_name,
-        label=label,
-        widget=forms.TextInput(attrs={"placeholder": label, "autocomplete": "off"}),
-        **kwargs,
-    )
-
-
-def _dates(label) -> django_filters.DateFromToRangeFilter:
-    return django_filters.DateFromToRangeFilter(
-        label=label, widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
-    )
-
-
 def _partner() -> CodeFilter:
-    return _code_filter(Partner.objects.all(), _("Partner code"), "partner")
+    return code_filter(Partner.objects.all(), _("Partner code"), "partner")
 
 
 class InvoiceFilterSet(SearchFilterSet):
@@ -49,7 +24,7 @@ class InvoiceFilterSet(SearchFilterSet):
     kind = django_filters.ChoiceFilter(choices=InvoiceKind.choices)
     state = django_filters.ChoiceFilter(choices=InvoiceState.choices)
     partner = _partner()
-    invoice_date = _dates(_("Dated between"))
+    invoice_date = date_range_filter(_("Dated between"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue (open past its due date)"))
 
     class Meta:
@@ -66,7 +41,7 @@ class PaymentFilterSet(SearchFilterSet):
     search_fields = ("number", "reference", "invoice__number", "partner__code", "partner__name")
     direction = django_filters.ChoiceFilter(choices=PaymentDirection.choices)
     partner = _partner()
-    date = _dates(_("Paid between"))
+    date = date_range_filter(_("Paid between"))
 
     class Meta:
         model = Payment
@@ -77,8 +52,8 @@ class PaymentFilterSet(SearchFilterSet):
 class JournalEntryFilterSet(SearchFilterSet):
     search_fields = ("number", "memo", "reference")
     source = django_filters.ChoiceFilter(choices=JournalSource.choices)
-    date = _dates(_("Dated between"))
-    account = _code_filter(Account.objects.all(), _("Account code"), "account", method="filter_account")
+    date = date_range_filter(_("Dated between"))
+    account = code_filter(Account.objects.all(), _("Account code"), "account", method="filter_account")
     reference = django_filters.CharFilter(lookup_expr="icontains")
 
     class Meta:
@@ -103,8 +78,8 @@ class AccountFilterSet(SearchFilterSet):
 
 class BudgetFilterSet(SearchFilterSet):
     search_fields = ("account__code", "account__name", "cost_center__code")
-    account = _code_filter(Account.objects.all(), _("Account code"), "account")
-    cost_center = _code_filter(CostCenter.objects.all(), _("Cost center code"), "cost_center")
+    account = code_filter(Account.objects.all(), _("Account code"), "account")
+    cost_center = code_filter(CostCenter.objects.all(), _("Cost center code"), "cost_center")
 
     class Meta:
         model = Budget

@@ -7,29 +7,36 @@ Every change goes through erp.services: a refusal is shown on the page and nothi
 
 import csv
 import datetime
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Subquery, Sum
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
-from django.urls import path, reverse
+from django.shortcuts import redirect
+from django.urls import path
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
-from django.views.decorators.http import require_POST
 
-from core.views.generic import ModelPermissionMixin, ObjectDetailView, ObjectScreens
+from core.formatting import spreadsheet_safe
+from core.forms import form_errors_message
+from core.views.generic import (
+    Command,
+    ModelPermissionMixin,
+    ObjectDetailView,
+    ObjectScreens,
+    ServiceScreens,
+    command_view,
+    commands_for,
+)
 from erp.choices import InvoiceState, JournalSource, ValuationMethod
 from erp.filtersets import finance as filtersets
 from erp.forms import finance as forms
@@ -40,85 +47,12 @@ from erp.services.finance import journal_entry_create_manual, journal_entry_reve
 from erp.services.invoices import invoice_cancel, invoice_create, invoice_post, payment_register
 from erp.tables import finance as tables
 
-# --- Commands: buttons on a detail page, each one service call --------------------------------------------
-
-
-@dataclass(frozen=True)
-class Command:
-    """A button: who may press it, when the record's state offers it, and what it runs (`run(request,
-    record)` returns the success message; its ValidationError becomes an error message, nothing changed)."""
-
-    label: Any
-    style: str
-    permissions: tuple[str, ...]
-    offered: Callable[[Any], bool]
-    run: Callable[[Any, Any], str]
-
-
-def commands_for(record, user, commands: dict[str, Command]) -> list[tuple[str, Any, str]]:
-    return [
-        (name, command.label, command.style)
-        for name, command in commands.items()
-        if command.offered(record) and user.has_perms(command.permissions)
-    ]
-
-
-def command_view(model, commands: dict[str, Command]):
-    """The POST endpoint of a detail page's buttons: `<prefix>/<pk>/<command>/`."""
-
-    @login_required
-    @require_POST
-    def view(request, pk, command):
-        record = get_object_or_404(model, pk=pk)
-        chosen = commands.get(command)
-        if chosen is None:
-            return redirect(record)
-        if not request.user.has_perms(chosen.permissions):
-            messages.error(request, _("Your role cannot do this."))
-            return redirect(record)
-        try:
-            with transaction.atomic():
-                message = chosen.run(request, record)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, message)
-        return redirect(record)
-
-    return view
-
 
 def _form_or_refuse(form) -> dict:
     """A command's small form, cleaned; its errors refuse the command like a service would."""
     if not form.is_valid():
-        raise ValidationError(
-            [f"{form.fields[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()]
-        )
+        raise ValidationError(form_errors_message(form))
     return form.cleaned_data
-
-
-@dataclass
-class Screens(ObjectScreens):
-    """ObjectScreens whose records a service creates: their "New" page is a service form (`add_view`)."""
-
-    add_view: type | None = None
-
-    def context(self, user) -> dict:
-        context = super().context(user)
-        if self.add_view is not None:
-            meta = self.meta
-            context.update(
-                add_url=reverse(self.url_name("add")), can_add=user.has_perm(f"{meta.app_label}.add_{meta.model_name}")
-            )
-        return context
-
-    def urls(self) -> list:
-        patterns = super().urls()
-        if self.add_view is not None:
-            view_kwargs = {"model": self.model, "screens": self}
-            name = self.meta.model_name
-            patterns.append(path(f"{self.path_prefix}/add/", self.add_view.as_view(**view_kwargs), name=f"{name}_add"))
-        return patterns
 
 
 class _LinesFormView(ModelPermissionMixin, generic.TemplateView):
@@ -330,7 +264,7 @@ class AccountDetailView(ObjectDetailView):
 
 
 SCREENS = [
-    Screens(
+    ServiceScreens(
         model=Invoice,
         table=tables.InvoiceTable,
         filterset=filtersets.InvoiceFilterSet,
@@ -346,7 +280,7 @@ SCREENS = [
         editable=False,
         select_related=("partner", "invoice__currency", "journal_entry"),
     ),
-    Screens(
+    ServiceScreens(
         model=JournalEntry,
         table=tables.JournalEntryTable,
         filterset=filtersets.JournalEntryFilterSet,
@@ -424,7 +358,7 @@ class ReportView(LoginRequiredMixin, PermissionRequiredMixin, generic.TemplateVi
             response = HttpResponse(content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = f'attachment; filename="{self.filename(form.cleaned_data)}.csv"'
             writer = csv.writer(response)
-            writer.writerows(self.csv_rows(report))
+            writer.writerows([spreadsheet_safe(cell) for cell in row] for row in self.csv_rows(report))
             return response
         csv_query = request.GET.copy()
         csv_query["export"] = "csv"

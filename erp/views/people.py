@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views import generic
 from django.views.decorators.http import require_POST
 
+from core.formatting import spreadsheet_safe
 from core.forms import add_service_errors
 from core.models import WorkCenter
 from core.views.generic import (
@@ -367,7 +368,8 @@ class LaborReportView(ModelPermissionMixin, generic.TemplateView):
             response["Content-Disposition"] = f'attachment; filename="labor-{by}-{data["start"]}-{data["end"]}.csv"'
             writer = csv.writer(response)
             writer.writerow(CSV_COLUMNS[by])
-            writer.writerows(_csv_rows(report, by))
+            # Names and codes are typed by people: a cell starting like a formula must stay text.
+            writer.writerows([spreadsheet_safe(cell) for cell in row] for row in _csv_rows(report, by))
             return response
         return super().get(request, *args, **kwargs)
 

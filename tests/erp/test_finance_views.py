@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from core.models import Partner
 from core.roles import Role
 from erp.choices import InvoiceKind, InvoiceState, JournalSource
 from erp.models import Account, Budget, CostCenter, Invoice, JournalEntry
@@ -313,6 +314,9 @@ def test_the_reports_render_and_download(client_as, books):
     aging_csv = client.get(reverse("erp:aging"), {"kind": "supplier", "export": "csv"}).content.decode().splitlines()
     assert aging_csv[0] == "partner,name,current,days_1_30,days_31_60,days_61_90,over_90,total"
     assert aging_csv[1] == "HEATCO,HeatCo Elements,55.50,0.00,0.00,0.00,0.00,55.50"
+    Partner.objects.filter(code="HEATCO").update(name="=HYPERLINK(1)")  # text a spreadsheet would run
+    aging_csv = client.get(reverse("erp:aging"), {"kind": "supplier", "export": "csv"}).content.decode().splitlines()
+    assert aging_csv[1] == "HEATCO,'=HYPERLINK(1),55.50,0.00,0.00,0.00,0.00,55.50"
 
     body = page(client.get(reverse("erp:budget_report"), {"year": 2026}))
     assert "CC-ASSY" in body

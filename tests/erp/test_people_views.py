@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.models import CalendarException
 from core.roles import Role
-from erp.models import Attendance, Employee, LaborBooking, Qualification, RosterEntry
+from erp.models import Attendance, Department, Employee, LaborBooking, Qualification, RosterEntry
 from erp.services.people import attendance_record, labor_book, roster_entry_create
 from erp.views.people import SCREENS
 from tests.erp import test_people as shared
@@ -331,6 +331,17 @@ def test_the_labor_report_shows_and_exports_each_grouping(client_as, people):
     ]
     backwards = page(client.get(url, {"start": "2026-11-30", "end": "2026-11-01"}))
     assert "The period ends before it starts." in backwards and 'id="by-employee"' not in backwards
+
+
+def test_the_labor_report_csv_keeps_typed_text_that_looks_like_a_formula_as_text(client_as, people):
+    # Names and codes people typed: a spreadsheet would run them as formulas. Amounts stay numbers.
+    Employee.objects.filter(pk=people.li.pk).update(number="=E001", first_name="@Li", last_name="Wei")
+    Department.objects.filter(pk=people.assy.pk).update(code="+ASSY", name="-Assembly")
+    url, period = reverse("erp:labor_report"), {"start": "2026-11-01", "end": "2026-11-30"}
+    by_employee = csv_lines(client_as(Role.HR).get(url, {**period, "export": "csv", "by": "employee"}))
+    assert by_employee[1] == "'=E001,'@Li Wei,'+ASSY,120.00,2.00,120.00,4.00,50.0"
+    by_department = csv_lines(client_as(Role.HR).get(url, {**period, "export": "csv", "by": "department"}))
+    assert by_department[1] == "'+ASSY,'-Assembly,1,120.00,2.00,120.00"
 
 
 def test_labor_bookings_are_read_only_on_screen(client_as, people):
