@@ -24,7 +24,7 @@ from django.db import models, transaction
 from django.db.models import ProtectedError, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import URLPattern, path, reverse
+from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -149,8 +149,17 @@ def _display_fields(obj: models.Model):
             value = getattr(obj, model_field.name)
         if isinstance(value, Decimal):
             value = trim_decimal(value)
-        url = value.get_absolute_url() if hasattr(value, "get_absolute_url") else None
-        yield model_field.verbose_name, value, url
+        yield model_field.verbose_name, value, _page_of(value)
+
+
+def _page_of(value: object) -> str | None:
+    """The page of a related record, or None for one that has no page of its own (a setting, a rate)."""
+    if not hasattr(value, "get_absolute_url"):
+        return None
+    try:
+        return value.get_absolute_url()
+    except NoReverseMatch:
+        return None
 
 
 class _ObjectEditMixin(ModelPermissionMixin):

@@ -212,6 +212,9 @@ class InvoiceLine(TaktModel):
     def __str__(self) -> str:
         return f"{self.invoice.number}/{self.position}"
 
+    def get_absolute_url(self) -> str:
+        return self.invoice.get_absolute_url()
+
 
 class Payment(TaktModel):
     """Money received from a customer or paid to a supplier, settling one invoice (in full or in part)."""

@@ -88,6 +88,9 @@ class ProductionComponent(TaktModel):
     def __str__(self) -> str:
         return f"{self.order.number}/{self.position} {self.item.code}"
 
+    def get_absolute_url(self) -> str:
+        return self.order.get_absolute_url()
+
 
 class ProductionOperation(TaktModel):
     """An operation of the order, copied from the routing revision; MES reports against it."""
@@ -129,6 +132,9 @@ class ProductionOperation(TaktModel):
 
     def __str__(self) -> str:
         return f"{self.order.number} op {self.seq} {self.work_center.code}"
+
+    def get_absolute_url(self) -> str:
+        return self.order.get_absolute_url()
 
 
 class ProductionVariance(models.Model):

@@ -64,6 +64,9 @@ class PurchaseOrderLine(TaktModel):
     def __str__(self) -> str:
         return f"{self.order.number}/{self.position} {self.item.code}"
 
+    def get_absolute_url(self) -> str:
+        return self.order.get_absolute_url()
+
     @property
     def reference(self) -> str:
         """How WMS receipt lines name this line (their `order_line_ref`)."""

@@ -63,6 +63,9 @@ class PriceListItem(TaktModel):
     def __str__(self) -> str:
         return f"{self.item.code} from {self.min_quantity}: {self.unit_price}"
 
+    def get_absolute_url(self) -> str:
+        return self.price_list.get_absolute_url()
+
 
 class SalesOrder(TaktModel):
     number = models.CharField(max_length=32, unique=True, editable=False)
@@ -123,6 +126,9 @@ class SalesOrderLine(TaktModel):
 
     def __str__(self) -> str:
         return f"{self.order.number}/{self.position} {self.item.code}"
+
+    def get_absolute_url(self) -> str:
+        return self.order.get_absolute_url()
 
     @property
     def net_unit_price(self) -> Decimal:

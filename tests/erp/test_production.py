@@ -316,6 +316,19 @@ def test_releasing_an_order_for_a_sales_order_puts_the_sales_order_into_producti
     assert order.sales_order_line.order == sales_order
 
 
+def test_the_page_of_an_order_for_a_sales_order_links_the_sales_order(plant, customer, client_as):
+    sales_order = sales_order_create(
+        customer=customer,
+        warehouse=plant["warehouse"],
+        requested_date=DUE,
+        lines=[{"item": plant["kettle"], "quantity": Decimal("100"), "unit_price": Decimal("99")}],
+    )
+    order = new_order(plant, sales_order_line=sales_order.lines.get())
+    response = client_as("finance").get(order.get_absolute_url())
+    assert response.status_code == 200
+    assert f'href="{sales_order.get_absolute_url()}"' in response.content.decode()
+
+
 def test_commands_in_the_wrong_state_are_refused_and_change_nothing(plant):
     order = new_order(plant)
     for command in (p.production_order_release, p.production_order_complete, p.production_order_close):
