@@ -597,9 +597,11 @@ def _issue(
     user: Any,
     *,
     reserved_anywhere: bool,
+    settle_request: bool = True,
 ) -> list[StockMove]:
     """Consumption moves of `quantity`: reserved stock first (only the named location's, unless
-    `reserved_anywhere`), the rest from the free stock of `location`."""
+    `reserved_anywhere`), the rest from the free stock of `location`. `settle_request=False` leaves
+    the material request's state to the caller (a backflush settles it once, after every component)."""
     production = virtual_location(LocationKind.PRODUCTION)
     request = order.material_request
     if request is not None:
@@ -645,7 +647,7 @@ def _issue(
             line = request.lines.filter(item=item).order_by("pk").first()
             if line is not None:
                 StockRequestLine.objects.filter(pk=line.pk).update(delivered=F("delivered") + remaining)
-    if active:
+    if active and settle_request:
         # Sets the request's state from what is delivered and held (and reserves what is still due).
         stock_request_reserve(request=request)
     return moves
@@ -660,6 +662,7 @@ def _issue_component(
     user: Any,
     *,
     reserved_anywhere: bool = False,
+    settle_request: bool = True,
 ) -> ProductionComponent:
     """Issue to a locked order: the component's issued quantity and value grow by the moves'."""
     component = (
@@ -676,7 +679,16 @@ def _issue_component(
         raise ValidationError({"quantity": error})
     quantity = Decimal(quantity)
     with _fields_renamed(from_location="location"):
-        moves = _issue(order, component.item, quantity, lot, location, user, reserved_anywhere=reserved_anywhere)
+        moves = _issue(
+            order,
+            component.item,
+            quantity,
+            lot,
+            location,
+            user,
+            reserved_anywhere=reserved_anywhere,
+            settle_request=settle_request,
+        )
     component.issued_qty += quantity
     component.issued_value += _wip_booked(moves)
     component.save(update_fields=["issued_qty", "issued_value", "updated_at"])
@@ -721,7 +733,16 @@ def production_backflush(
         for component in order.components.select_related("item__uom").order_by("position"):
             needed = _round_up(standard_quantity(component, Decimal(quantity)), component.item.uom)
             if needed > 0:
-                issued.append(_issue_component(order, component, needed, None, location, user, reserved_anywhere=True))
+                issued.append(
+                    _issue_component(
+                        order, component, needed, None, location, user, reserved_anywhere=True, settle_request=False
+                    )
+                )
+        # Once for all components: re-reserving after each would redo every line of the request each time.
+        if issued and order.material_request_id is not None:
+            request = StockRequest.objects.select_for_update().get(pk=order.material_request_id)
+            if request.state not in CLOSED_REQUEST_STATES:
+                stock_request_reserve(request=request)
         return issued
 
 
