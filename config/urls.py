@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.api.errors import not_found
 from core.api.views import TokenView
+from core.views import health
 from core.views.pages import HomeView
 
 api_v1 = [
@@ -22,6 +23,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    path("health/live", health.live, name="health_live"),
+    path("health/ready", health.ready, name="health_ready"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),

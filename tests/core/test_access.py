@@ -8,9 +8,16 @@ from core.roles import Role
 from core.services.roles import model_access
 from tests.urls import all_urls
 
-# Reachable without signing in: the sign-in page, the token endpoint (POST with a password), and the
-# POST-only sign-out and language switch, which show nothing.
-PUBLIC = {"/accounts/login/", "/accounts/logout/", "/api/v1/auth/token/", "/i18n/setlang/"}
+# Reachable without signing in: the sign-in page, the token endpoint (POST with a password), the
+# POST-only sign-out and language switch, which show nothing, and the health checks (status only).
+PUBLIC = {
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/api/v1/auth/token/",
+    "/i18n/setlang/",
+    "/health/live",
+    "/health/ready",
+}
 
 
 def test_every_model_of_every_takt_app_has_an_access_rule():

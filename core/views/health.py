@@ -1,0 +1,62 @@
+"""Health checks for load balancers and orchestrators: open to anyone, they tell nothing but status.
+
+`/health/live` says the process serves requests. `/health/ready` says whether it can do its work: the
+database and Redis must answer (503 otherwise); Celery workers are reported too, but a web process
+without workers still serves pages, so their absence is "degraded", not "not ready".
+"""
+
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from config.celery import app as celery_app
+
+WORKER_PING_TIMEOUT_S = 1.0
+
+
+def _database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return "ok"
+
+
+def _redis() -> str:
+    cache.set("health", "ok", timeout=10)
+    return "ok" if cache.get("health") == "ok" else "error"
+
+
+def _workers() -> str:
+    replies = celery_app.control.ping(timeout=WORKER_PING_TIMEOUT_S) or []
+    return f"{len(replies)} up" if replies else "none"
+
+
+def _check(probe: Callable[[], str]) -> str:
+    try:
+        return probe()
+    except Exception as exc:  # a health check reports any failure instead of raising it
+        return f"error: {type(exc).__name__}"
+
+
+@never_cache
+@require_GET
+def live(request) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def ready(request) -> JsonResponse:
+    checks = {"database": _check(_database), "redis": _check(_redis)}
+    required_ok = all(result == "ok" for result in checks.values())
+    checks["workers"] = _check(_workers) if checks["redis"] == "ok" else "unknown (no Redis)"
+    if not required_ok:
+        status = "not ready"
+    elif checks["workers"].endswith(" up"):
+        status = "ok"
+    else:
+        status = "degraded"
+    return JsonResponse({"status": status, "checks": checks}, status=200 if required_ok else 503)
