@@ -2,6 +2,19 @@
 strings, dates ISO strings. Upper apps (APS, MES, CRM) subscribe to them; ERP never imports them.
 """
 
+# A sales order was confirmed (credit checked, stock reserved) or cancelled (reservations released).
+# payload (both): order, customer, currency, total (tax included, order currency), stock_request,
+# lines: [{position, item, quantity, requested_date, promised_date}].
+SALES_ORDER_CONFIRMED = "erp.sales_order.confirmed"
+SALES_ORDER_CANCELLED = "erp.sales_order.cancelled"
+
+# A purchase order was sent: WMS expects its goods on a receipt. payload: number, supplier, currency,
+# receipt, lines: [{position, reference, item, quantity, unit_price, expected_date}].
+PURCHASE_ORDER_SENT = "erp.purchase_order.sent"
+# A purchase order was cancelled before anything was received. payload: number, supplier, receipt
+# (None for a draft).
+PURCHASE_ORDER_CANCELLED = "erp.purchase_order.cancelled"
+
 # A production order was released to the shop floor: its material request is reserved in WMS and its
 # first operation is ready. MES adds it to the dispatch lists, APS to the schedule.
 # payload: order_id, number, item, quantity, unit, start_date, due_date, warehouse, sales_order (or None),

@@ -23,6 +23,7 @@ from core.selectors.currencies import exchange_rate_on
 from core.services.events import event_publish
 from core.services.numbering import next_document_number
 from erp.choices import AccountRole, InvoiceKind, InvoiceState, JournalSource, PurchaseOrderState
+from erp.events import PURCHASE_ORDER_CANCELLED, PURCHASE_ORDER_SENT
 from erp.models import ErpSettings, Invoice, InvoiceLine, PurchaseOrder, PurchaseOrderLine, TaxRate
 from erp.selectors.purchasing import (
     company_unit_cost,
@@ -34,12 +35,6 @@ from erp.services.invoices import invoice_number, invoice_post
 from erp.services.journal import Posting, account_for, journal_entry_post, to_cents
 from wms.models import Receipt, ReceiptState, Warehouse
 from wms.services.receipts import receipt_close, receipt_create
-
-# The domain events purchasing publishes. payload: number, supplier, currency, receipt, lines:
-# [{position, reference, item, quantity, unit_price, expected_date}] (decimals and dates as strings).
-PURCHASE_ORDER_SENT = "erp.purchase_order.sent"
-# payload: number, supplier, receipt (None for a draft).
-PURCHASE_ORDER_CANCELLED = "erp.purchase_order.cancelled"
 
 State = PurchaseOrderState
 ZERO = Decimal(0)

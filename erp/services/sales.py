@@ -24,6 +24,7 @@ from core.selectors.currencies import company_currency, exchange_rate_on
 from core.services.events import event_publish
 from core.services.numbering import next_document_number
 from erp.choices import AccountRole, InvoiceKind, InvoiceState, SalesOrderState
+from erp.events import SALES_ORDER_CANCELLED, SALES_ORDER_CONFIRMED
 from erp.models import Invoice, InvoiceLine, SalesOrder, SalesOrderLine, TaxRate
 from erp.selectors.sales import credit_exposure, lines_totals
 from erp.services.invoices import invoice_number, invoice_post
@@ -35,12 +36,6 @@ from wms.models import StockRequest, Warehouse
 from wms.services.requests import stock_request_cancel, stock_request_create, stock_request_reserve
 
 logger = logging.getLogger(__name__)
-
-# The domain events this module publishes. payload (both): order, customer, currency, total (tax
-# included, order currency), stock_request, lines: [{position, item, quantity, requested_date,
-# promised_date}]; dates ISO, amounts and quantities decimal strings.
-SALES_ORDER_CONFIRMED = "erp.sales_order.confirmed"
-SALES_ORDER_CANCELLED = "erp.sales_order.cancelled"
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
