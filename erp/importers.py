@@ -118,6 +118,7 @@ def _documents(rows: Iterable[Row], items: dict[str, Item]) -> dict[str, _Docume
 
 
 def _warehouse(row: Row) -> Warehouse:
+    """Where a file's open orders ship from, receive to and produce in: MAIN, or the only warehouse."""
     warehouse = Warehouse.objects.filter(code=DEFAULT_WAREHOUSE).first() or (
         Warehouse.objects.first() if Warehouse.objects.count() == 1 else None
     )
@@ -146,12 +147,14 @@ def _lookups() -> tuple[dict[str, Item], dict[str, Partner]]:
 # --- demand.csv ------------------------------------------------------------------------------------------------
 
 
-def _unspecified_customer() -> Partner:
-    customer, _created = Partner.objects.get_or_create(
-        code=UNSPECIFIED_CUSTOMER,
-        defaults={"name": "Demand without a customer (imported)", "kind": PartnerKind.CUSTOMER},
-    )
-    return customer
+def _unspecified_customer(partners: dict[str, Partner]) -> Partner:
+    """Made on first use, then found among the file's partners like any other."""
+    if UNSPECIFIED_CUSTOMER not in partners:
+        partners[UNSPECIFIED_CUSTOMER], _created = Partner.objects.get_or_create(
+            code=UNSPECIFIED_CUSTOMER,
+            defaults={"name": "Demand without a customer (imported)", "kind": PartnerKind.CUSTOMER},
+        )
+    return partners[UNSPECIFIED_CUSTOMER]
 
 
 def _sales_price(customer: Partner, item: Item, qty: Decimal, order_date: datetime.date) -> Decimal:
@@ -164,11 +167,10 @@ def _sales_price(customer: Partner, item: Item, qty: Decimal, order_date: dateti
         return Decimal(0)
 
 
-def _sales_order_load(document: _Document, partners: dict[str, Partner], counts: dict[str, int]) -> None:
-    def unspecified(_item: Item) -> Partner:
-        return _unspecified_customer()
-
-    customer = _partner(document, "customer", partners, unspecified)
+def _sales_order_load(
+    document: _Document, partners: dict[str, Partner], warehouse: Warehouse, counts: dict[str, int]
+) -> None:
+    customer = _partner(document, "customer", partners, lambda _item: _unspecified_customer(partners))
     existing = SalesOrder.objects.filter(number=document.reference).first()
     if existing is not None:
         if existing.state not in OPEN_SALES:
@@ -185,7 +187,7 @@ def _sales_order_load(document: _Document, partners: dict[str, Partner], counts:
         order = sales_order_create(
             number=document.reference,
             customer=customer,
-            warehouse=_warehouse(document.first),
+            warehouse=warehouse,
             order_date=today,
             requested_date=min(due for _item, _qty, due in document.lines),
             lines=[
@@ -256,8 +258,10 @@ def demand_load(data: CsvFile) -> dict[str, int]:
             _forecast_load(row, items, partners, counts)
         else:
             orders.append(row)
-    for document in _documents(orders, items).values():
-        _sales_order_load(document, partners, counts)
+    documents = list(_documents(orders, items).values())
+    warehouse = _warehouse(documents[0].first) if documents else None
+    for document in documents:
+        _sales_order_load(document, partners, warehouse, counts)
     return {"rows": len(data.rows), **counts}
 
 
@@ -284,7 +288,9 @@ def demand_export() -> Iterable[Sequence[Any]]:
 def purchase_orders_load(data: CsvFile) -> dict[str, int]:
     items, partners = _lookups()
     counts = {"purchase orders created": 0, "purchase orders unchanged": 0}
-    for document in _documents(data.rows, items).values():
+    documents = list(_documents(data.rows, items).values())
+    warehouse = _warehouse(documents[0].first) if documents else None
+    for document in documents:
         supplier = _partner(document, "supplier", partners, lambda item: item.default_supplier)
         if supplier is None:
             raise document.first.error("supplier", "name the supplier: the item has no default supplier")
@@ -304,7 +310,7 @@ def purchase_orders_load(data: CsvFile) -> dict[str, int]:
             order = purchase_order_create(
                 number=document.reference,
                 supplier=supplier,
-                warehouse=_warehouse(document.first),
+                warehouse=warehouse,
                 order_date=datetime.date.today(),
                 expected_date=min(due for _item, _qty, due in document.lines),
                 lines=[
@@ -337,7 +343,9 @@ def purchase_orders_export() -> Iterable[Sequence[Any]]:
 def production_orders_load(data: CsvFile) -> dict[str, int]:
     items, _partners = _lookups()
     counts = {"production orders created": 0, "production orders unchanged": 0}
-    for document in _documents(data.rows, items).values():
+    documents = list(_documents(data.rows, items).values())
+    warehouse = _warehouse(documents[0].first) if documents else None
+    for document in documents:
         if len(document.rows) > 1:
             reason = f"{document.reference} appears twice in this file (first on line {document.first.line})"
             raise document.rows[1].error("reference", reason)
@@ -353,7 +361,7 @@ def production_orders_load(data: CsvFile) -> dict[str, int]:
             continue
         try:
             order = production_order_create(
-                number=document.reference, item=item, quantity=qty, due_date=due, warehouse=_warehouse(document.first)
+                number=document.reference, item=item, quantity=qty, due_date=due, warehouse=warehouse
             )
             production_order_firm(order=order)
         except ValidationError as exc:
