@@ -1,19 +1,7 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
 from erp import models
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records the services write (postings, valuation, variances): the admin reads, never writes."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(models.ErpSettings)

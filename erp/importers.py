@@ -36,11 +36,11 @@ from erp.services.production import production_order_create, production_order_fi
 from erp.services.purchasing import purchase_order_create, purchase_order_send
 from erp.services.sales import sales_order_confirm, sales_order_create
 from wms.models import Warehouse
+from wms.selectors.stock import DEFAULT_WAREHOUSE, default_warehouse
 
 DEMAND_COLUMNS = ("reference", "item", "qty", "due_date", "customer", "kind")
 PURCHASE_COLUMNS = ("reference", "item", "qty", "due_date", "supplier")
 PRODUCTION_COLUMNS = ("reference", "item", "qty", "due_date")
-DEFAULT_WAREHOUSE = "MAIN"
 # Demand rows may leave the customer empty (planning data); their orders go to this customer.
 UNSPECIFIED_CUSTOMER = "UNSPECIFIED"
 QTY_FIELD = SalesOrderLine._meta.get_field("quantity")
@@ -119,9 +119,7 @@ def _documents(rows: Iterable[Row], items: dict[str, Item]) -> dict[str, _Docume
 
 def _warehouse(row: Row) -> Warehouse:
     """Where a file's open orders ship from, receive to and produce in: MAIN, or the only warehouse."""
-    warehouse = Warehouse.objects.filter(code=DEFAULT_WAREHOUSE).first() or (
-        Warehouse.objects.first() if Warehouse.objects.count() == 1 else None
-    )
+    warehouse = default_warehouse()
     if warehouse is None:
         raise row.error(None, f"open orders need a warehouse: set up {DEFAULT_WAREHOUSE} (or exactly one) first")
     return warehouse

@@ -18,10 +18,10 @@ from core.models import Item
 from core.services.dataio import BATCH_SIZE, CsvFile, FileHandler, register
 from wms.choices import LocationKind
 from wms.models import Location, Lot, Quant, Warehouse
+from wms.selectors.stock import DEFAULT_WAREHOUSE
 from wms.services.adjustments import CountRefused, StockCount, inventory_adjust_bulk
 
 STOCK_COLUMNS = ("item", "qty", "warehouse", "location", "lot")
-DEFAULT_WAREHOUSE = "MAIN"
 QTY_FIELD = Quant._meta.get_field("quantity")
 LOT_CODE_FIELD = Lot._meta.get_field("code")
 REFERENCE = "stock.csv"

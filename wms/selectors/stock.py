@@ -125,3 +125,14 @@ def stock_as_of(*, at, warehouse: Warehouse | None = None) -> list[dict]:
             {"item_id": item, "location_id": location, "lot_id": lot, "quantity": quantity}
             for item, location, lot, quantity in cursor.fetchall()
         ]
+
+
+DEFAULT_WAREHOUSE = "MAIN"
+
+
+def default_warehouse() -> Warehouse | None:
+    """Where documents made without a warehouse go (imported or planned orders): MAIN, else the only one."""
+    warehouse = Warehouse.objects.filter(code=DEFAULT_WAREHOUSE).first()
+    if warehouse is None and Warehouse.objects.count() == 1:
+        warehouse = Warehouse.objects.get()
+    return warehouse
