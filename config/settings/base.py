@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config import embedded
@@ -162,6 +163,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Fields named "state" use different choices per model: name each enum after its choices.
     "ENUM_NAME_OVERRIDES": {
+        "PlannedOrderKindEnum": "aps.choices.PlannedOrderKind",
+        "PlannedOrderStateEnum": "aps.choices.PlannedOrderState",
+        "ExceptionKindEnum": "aps.choices.ExceptionKind",
         "RevisionStateEnum": "plm.choices.RevisionState",
         "EcoStateEnum": "plm.choices.EcoState",
         "RequestStateEnum": "wms.choices.RequestState",
@@ -208,6 +212,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "plm.tasks.obsolete_expired_revisions",
         "schedule": 3600.0,
     },
+    "mrp-nightly": {
+        "task": "aps.tasks.mrp_nightly",
+        "schedule": crontab(hour=env.int("TAKT_MRP_NIGHTLY_HOUR", default=2), minute=0),
+    },
     "plan-replenishment": {
         "task": "wms.tasks.plan_replenishment",
         "schedule": 1800.0,
@@ -226,6 +234,11 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "core.domainevent",
     "core.taskrun",
     "core.numbersequence",
+    # MRP's plan: replaced whole by every run (hundreds of thousands of rows written with COPY).
+    "aps.plandemand",
+    "aps.plansupply",
+    "aps.pegging",
+    "aps.mrpexception",
     # Ledgers that are their own audit trail (immutable, each row names its source and who posted it):
     # logging them again would cost queries on every stock move.
     "erp.journalentry",
