@@ -1,6 +1,13 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ApsConfig(AppConfig):
     name = "aps"
     verbose_name = "APS"
+
+    def ready(self):
+        from aps.views import mrp, planning
+        from core.navigation import Menu, register_menu
+
+        register_menu(Menu(_("Planning"), (*mrp.MENU, *planning.MENU)))

@@ -18,6 +18,7 @@ api_v1 = [
     path("plm/", include("plm.api.urls")),
     path("wms/", include("wms.api.urls")),
     path("erp/", include("erp.api.urls")),
+    path("aps/", include("aps.api.urls")),
     re_path(r"", not_found),
 ]
 
@@ -32,6 +33,7 @@ urlpatterns = [
     path("plm/", include("plm.urls")),
     path("wms/", include("wms.urls")),
     path("erp/", include("erp.urls")),
+    path("aps/", include("aps.urls")),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
 ]
