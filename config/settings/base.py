@@ -235,6 +235,7 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "core.taskrun",
     "core.numbersequence",
     # MRP's plan: replaced whole by every run (hundreds of thousands of rows written with COPY).
+    "aps.mrprun",
     "aps.plandemand",
     "aps.plansupply",
     "aps.pegging",
