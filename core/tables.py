@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.db.models import DecimalField
 
 from core import models
-from core.formatting import trim_decimal
+from core.formatting import format_quantity, trim_decimal
 
 
 class DecimalColumn(tables.Column):
@@ -17,6 +17,13 @@ class DecimalColumn(tables.Column):
 
     def value(self, value):  # exports keep the full value
         return value
+
+
+class QuantityColumn(DecimalColumn):
+    """A quantity as people count it: 50, 0.42 (money keeps its cents in DecimalColumn)."""
+
+    def render(self, value):
+        return format_quantity(value)
 
 
 class TaktTable(tables.Table):

@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from core.tables import DecimalColumn, TaktTable
+from core.tables import DecimalColumn, QuantityColumn, TaktTable
 from wms import models
 
 
@@ -30,7 +30,7 @@ class QuantTable(TaktTable):
     item_name = tables.Column(accessor="item__name", verbose_name=_("Name"))
     location = tables.Column(linkify=True, order_by=("location__code",))
     lot = lot_column()
-    quantity = DecimalColumn(verbose_name=_("On hand"))
+    quantity = QuantityColumn(verbose_name=_("On hand"))
     reserved = DecimalColumn()
     available = DecimalColumn(accessor="free", order_by=("free",), verbose_name=_("Available"))
     unit = tables.Column(accessor="item__uom__code", verbose_name=_("Unit"), orderable=False)
@@ -44,7 +44,7 @@ class StockMoveTable(TaktTable):
     moved_at = tables.DateTimeColumn(linkify=lambda record: reverse("wms:stockmove_detail", args=[record.pk]))
     item = item_column()
     lot = lot_column()
-    quantity = DecimalColumn()
+    quantity = QuantityColumn()
     unit = tables.Column(accessor="item__uom__code", verbose_name=_("Unit"), orderable=False)
     from_location = tables.Column(linkify=True, order_by=("from_location__code",), verbose_name=_("From"))
     to_location = tables.Column(linkify=True, order_by=("to_location__code",), verbose_name=_("To"))
@@ -79,7 +79,7 @@ class LocationTable(TaktTable):
     code = tables.Column(linkify=True)
     warehouse = tables.Column(accessor="warehouse__code", verbose_name=_("Warehouse"))
     parent = tables.Column(accessor="parent__code", verbose_name=_("Parent"))
-    capacity_qty = DecimalColumn()
+    capacity_qty = QuantityColumn()
 
     class Meta(TaktTable.Meta):
         model = models.Location
@@ -148,7 +148,7 @@ class ReservationTable(TaktTable):
     item = tables.Column(accessor="line__item__code", verbose_name=_("Item"))
     location = tables.Column(accessor="quant__location__code", verbose_name=_("Location"))
     lot = tables.Column(accessor="quant__lot__code", verbose_name=_("Lot"))
-    quantity = DecimalColumn()
+    quantity = QuantityColumn()
 
     class Meta(TaktTable.Meta):
         model = models.Reservation
@@ -187,7 +187,7 @@ class StockTaskTable(TaktTable):
     )
     item = item_column()
     lot = lot_column()
-    quantity = DecimalColumn()
+    quantity = QuantityColumn()
     unit = tables.Column(accessor="item__uom__code", verbose_name=_("Unit"), orderable=False)
     from_location = tables.Column(linkify=True, order_by=("from_location__code",), verbose_name=_("From"))
     to_location = tables.Column(
@@ -286,8 +286,8 @@ class ReplenishmentRuleTable(TaktTable):
     location = tables.Column(linkify=lambda record: record.get_absolute_url(), order_by=("location__code",))
     item = item_column()
     item_name = tables.Column(accessor="item__name", verbose_name=_("Name"), orderable=False)
-    min_qty = DecimalColumn()
-    max_qty = DecimalColumn()
+    min_qty = QuantityColumn()
+    max_qty = QuantityColumn()
     unit = tables.Column(accessor="item__uom__code", verbose_name=_("Unit"), orderable=False)
 
     class Meta(TaktTable.Meta):

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from aps.models import MrpException, PlanDemand, PlannedOrder, PlanSupply
-from core.tables import DecimalColumn, TaktTable
+from core.tables import QuantityColumn, TaktTable
 
 
 def item_plan_url(item) -> str:
@@ -67,7 +67,7 @@ class PlannedOrderTable(TaktTable):
         linkify=lambda record: item_plan_url(record.item),
     )
     item_name = tables.Column(accessor="item__name", verbose_name=_("Name"))
-    quantity = DecimalColumn()
+    quantity = QuantityColumn()
     unit = tables.Column(accessor="item__uom__code", verbose_name=_("Unit"), orderable=False)
     supplier = tables.Column(accessor="supplier__code", verbose_name=_("Supplier"), order_by=("supplier__code",))
     firmed_as = tables.Column(
@@ -111,7 +111,7 @@ class MrpExceptionTable(TaktTable):
         linkify=lambda record: item_plan_url(record.item),
     )
     reference = tables.Column(linkify=lambda record: about_url(record))
-    quantity = DecimalColumn()
+    quantity = QuantityColumn()
 
     class Meta(TaktTable.Meta):
         model = MrpException

@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from core.tables import DecimalColumn, TaktTable
+from core.tables import QuantityColumn, TaktTable
 from erp import models
 
 
@@ -9,9 +9,9 @@ class ProductionOrderTable(TaktTable):
     number = tables.Column(linkify=True)
     item = tables.Column(accessor="item__code", verbose_name=_("Item"), order_by=("item__code",))
     item_name = tables.Column(accessor="item__name", verbose_name=_("Name"))
-    quantity = DecimalColumn()
-    completed_qty = DecimalColumn(verbose_name=_("Received"))
-    scrapped_qty = DecimalColumn(verbose_name=_("Scrapped"))
+    quantity = QuantityColumn()
+    completed_qty = QuantityColumn(verbose_name=_("Received"))
+    scrapped_qty = QuantityColumn(verbose_name=_("Scrapped"))
     unit = tables.Column(accessor="item__uom__code", verbose_name=_("Unit"), orderable=False)
     warehouse = tables.Column(accessor="warehouse__code", verbose_name=_("Warehouse"), order_by=("warehouse__code",))
 

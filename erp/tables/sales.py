@@ -3,7 +3,7 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum, Val
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from core.tables import DecimalColumn, TaktTable
+from core.tables import DecimalColumn, QuantityColumn, TaktTable
 from erp import models
 
 # An order's value before tax, in its currency: what the list shows and sorts by (rounded per line on
@@ -66,7 +66,7 @@ class SalesForecastTable(TaktTable):
     item = tables.Column(accessor="item__code", verbose_name=_("Item"), order_by=("item__code",))
     item_name = tables.Column(accessor="item__name", verbose_name=_("Name"))
     customer = tables.Column(accessor="customer__code", verbose_name=_("Customer"), order_by=("customer__code",))
-    quantity = DecimalColumn()
+    quantity = QuantityColumn()
     unit = tables.Column(accessor="item__uom__code", verbose_name=_("Unit"), orderable=False)
 
     class Meta(TaktTable.Meta):
