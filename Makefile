@@ -47,6 +47,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/wms_bench.py
+	$(BIN)/python bench/mrp_bench.py
 
 stop:
 	$(BIN)/python -m config.embedded

@@ -16,6 +16,11 @@ from aps.choices import DemandKind, ExceptionKind, PlannedOrderKind, PlannedOrde
 from core.models.base import TaktModel
 
 QUANTITY = {"max_digits": 18, "decimal_places": 6}
+# The plan tables are derived data that only an MRP run writes, whole, a million rows for a big plant:
+# their references are kept by the run and by Django's on_delete, not checked row by row by the
+# database (per-row foreign-key triggers would cost more than the run itself), and they are UNLOGGED
+# (migration 0002): after a database crash they are empty until the next run.
+UNCHECKED = {"db_constraint": False}
 
 
 class MrpRun(TaktModel):
@@ -41,26 +46,46 @@ class MrpRun(TaktModel):
 class PlanDemand(models.Model):
     """A gross requirement of an item on a day, as the run saw it."""
 
-    run = models.ForeignKey(MrpRun, on_delete=models.CASCADE, related_name="demands")
-    item = models.ForeignKey("core.Item", on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey(MrpRun, **UNCHECKED, db_index=False, on_delete=models.CASCADE, related_name="demands")
+    item = models.ForeignKey("core.Item", **UNCHECKED, db_index=False, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=16, choices=DemandKind.choices)
     due_date = models.DateField()
     requested_date = models.DateField(help_text=_("The date asked for; before the run's date when past due."))
     quantity = models.DecimalField(**QUANTITY)
     reference = models.CharField(max_length=100)
     sales_order_line = models.ForeignKey(
-        "erp.SalesOrderLine", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "erp.SalesOrderLine",
+        null=True,
+        blank=True,
+        **UNCHECKED,
+        db_index=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     forecast = models.ForeignKey(
-        "erp.SalesForecast", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "erp.SalesForecast",
+        null=True,
+        blank=True,
+        **UNCHECKED,
+        db_index=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     schedule_entry = models.ForeignKey(
-        "aps.MasterScheduleEntry", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "aps.MasterScheduleEntry",
+        null=True,
+        blank=True,
+        **UNCHECKED,
+        db_index=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     production_order = models.ForeignKey(
         "erp.ProductionOrder",
         null=True,
         blank=True,
+        **UNCHECKED,
+        db_index=False,
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("The open parent order a dependent requirement comes from."),
@@ -69,6 +94,7 @@ class PlanDemand(models.Model):
         "aps.PlannedOrder",
         null=True,
         blank=True,
+        **UNCHECKED,
         on_delete=models.CASCADE,
         related_name="component_demands",
         help_text=_("The planned parent order a dependent requirement comes from."),
@@ -85,17 +111,17 @@ class PlanDemand(models.Model):
 class PlanSupply(models.Model):
     """Stock on hand or an open order's receipt, as the run saw it."""
 
-    run = models.ForeignKey(MrpRun, on_delete=models.CASCADE, related_name="supplies")
-    item = models.ForeignKey("core.Item", on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey(MrpRun, **UNCHECKED, on_delete=models.CASCADE, related_name="supplies")
+    item = models.ForeignKey("core.Item", **UNCHECKED, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=16, choices=SupplyKind.choices)
     due_date = models.DateField()
     quantity = models.DecimalField(**QUANTITY)
     reference = models.CharField(max_length=100)
     purchase_order_line = models.ForeignKey(
-        "erp.PurchaseOrderLine", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "erp.PurchaseOrderLine", null=True, blank=True, **UNCHECKED, on_delete=models.SET_NULL, related_name="+"
     )
     production_order = models.ForeignKey(
-        "erp.ProductionOrder", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "erp.ProductionOrder", null=True, blank=True, **UNCHECKED, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
@@ -110,29 +136,44 @@ class PlanSupply(models.Model):
 class PlannedOrder(TaktModel):
     """MRP's proposal to make or buy an item, until a planner firms it into a real order."""
 
-    run = models.ForeignKey(MrpRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="planned_orders")
-    number = models.CharField(max_length=32, unique=True, editable=False)
-    item = models.ForeignKey("core.Item", on_delete=models.PROTECT, related_name="planned_orders")
+    run = models.ForeignKey(
+        MrpRun,
+        null=True,
+        blank=True,
+        **UNCHECKED,
+        db_index=False,
+        on_delete=models.SET_NULL,
+        related_name="planned_orders",
+    )
+    # "PL-<id>": unique by construction, so indexed without a unique constraint (a constraint's index
+    # would be kept up row by row while a run writes its orders).
+    number = models.CharField(max_length=32, editable=False)
+    item = models.ForeignKey("core.Item", **UNCHECKED, on_delete=models.PROTECT, related_name="planned_orders")
     kind = models.CharField(max_length=8, choices=PlannedOrderKind.choices)
     quantity = models.DecimalField(**QUANTITY)
     start_date = models.DateField()
     due_date = models.DateField()
-    supplier = models.ForeignKey("core.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    supplier = models.ForeignKey(
+        "core.Partner", null=True, blank=True, **UNCHECKED, db_index=False, on_delete=models.PROTECT, related_name="+"
+    )
     state = models.CharField(max_length=8, choices=PlannedOrderState.choices, default=PlannedOrderState.PLANNED)
     production_order = models.ForeignKey(
-        "erp.ProductionOrder", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "erp.ProductionOrder", null=True, blank=True, db_index=False, on_delete=models.SET_NULL, related_name="+"
     )
     purchase_order = models.ForeignKey(
-        "erp.PurchaseOrder", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "erp.PurchaseOrder", null=True, blank=True, db_index=False, on_delete=models.SET_NULL, related_name="+"
     )
     firmed_at = models.DateTimeField(null=True, blank=True, editable=False)
     firmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, db_index=False, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
         ordering = ["due_date", "item__code", "id"]
-        indexes = [models.Index(fields=["state", "due_date"], name="aps_planned_state_due_idx")]
+        indexes = [
+            models.Index(fields=["state", "due_date"], name="aps_planned_state_due_idx"),
+            models.Index(fields=["number"], name="aps_planned_number_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="aps_planned_quantity_positive"),
             models.CheckConstraint(condition=Q(start_date__lte=models.F("due_date")), name="aps_planned_start_by_due"),
@@ -145,15 +186,24 @@ class PlannedOrder(TaktModel):
 class Pegging(models.Model):
     """How much of a demand one supply (a planned order, or stock and open orders) covers."""
 
-    demand = models.ForeignKey(PlanDemand, on_delete=models.CASCADE, related_name="pegs")
+    demand = models.ForeignKey(PlanDemand, **UNCHECKED, on_delete=models.CASCADE, related_name="pegs")
     planned_order = models.ForeignKey(
-        PlannedOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="pegs"
+        PlannedOrder, null=True, blank=True, **UNCHECKED, db_index=False, on_delete=models.CASCADE, related_name="pegs"
     )
-    supply = models.ForeignKey(PlanSupply, null=True, blank=True, on_delete=models.CASCADE, related_name="pegs")
+    supply = models.ForeignKey(
+        PlanSupply, null=True, blank=True, **UNCHECKED, on_delete=models.CASCADE, related_name="pegs"
+    )
     quantity = models.DecimalField(**QUANTITY)
 
     class Meta:
         ordering = ["demand__due_date", "id"]
+        # Each peg has one of the two: an index of only the rows that have it is half the size to build.
+        indexes = [
+            models.Index(
+                fields=["planned_order"], condition=Q(planned_order__isnull=False), name="aps_peg_planned_idx"
+            ),
+            models.Index(fields=["supply"], condition=Q(supply__isnull=False), name="aps_peg_supply_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(planned_order__isnull=True) ^ Q(supply__isnull=True), name="aps_peg_one_supply"
@@ -168,8 +218,8 @@ class Pegging(models.Model):
 class MrpException(models.Model):
     """What the run asks a planner to look at, and what to do about it."""
 
-    run = models.ForeignKey(MrpRun, on_delete=models.CASCADE, related_name="exceptions")
-    item = models.ForeignKey("core.Item", on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey(MrpRun, **UNCHECKED, db_index=False, on_delete=models.CASCADE, related_name="exceptions")
+    item = models.ForeignKey("core.Item", **UNCHECKED, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=16, choices=ExceptionKind.choices)
     reference = models.CharField(max_length=100, help_text=_("The order or demand it is about."))
     message = models.TextField()
@@ -177,10 +227,14 @@ class MrpException(models.Model):
     suggested_date = models.DateField(null=True, blank=True)
     quantity = models.DecimalField(**QUANTITY, null=True, blank=True)
     planned_order = models.ForeignKey(
-        PlannedOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="exceptions"
+        PlannedOrder, null=True, blank=True, **UNCHECKED, on_delete=models.CASCADE, related_name="exceptions"
     )
-    supply = models.ForeignKey(PlanSupply, null=True, blank=True, on_delete=models.CASCADE, related_name="exceptions")
-    demand = models.ForeignKey(PlanDemand, null=True, blank=True, on_delete=models.CASCADE, related_name="exceptions")
+    supply = models.ForeignKey(
+        PlanSupply, null=True, blank=True, **UNCHECKED, on_delete=models.CASCADE, related_name="exceptions"
+    )
+    demand = models.ForeignKey(
+        PlanDemand, null=True, blank=True, **UNCHECKED, on_delete=models.CASCADE, related_name="exceptions"
+    )
 
     class Meta:
         ordering = ["item__code", "due_date", "id"]
