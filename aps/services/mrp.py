@@ -2,8 +2,8 @@
 
 The run is set-based: one read per table into plain Python structures, the netting in memory item by
 item (parents before their components, so every dependent requirement is known before its item is
-netted), and the new plan written with COPY in the transaction that removes the old one: readers see
-the previous plan or the new one, never half of either.
+netted), and the new plan written with COPY, level by level, in the transaction that removes the old
+one: readers see the previous plan or the new one, never half of either.
 """
 
 import datetime
@@ -581,7 +581,7 @@ class _Plan:
     # Netting -------------------------------------------------------------------------------------
 
     def net(self, run: MrpRun) -> None:
-        """Plan level by level, each level's rows written while the next is planned."""
+        """Plan level by level; each level's new rows are written (COPY) as soon as it is done."""
         by_level: dict[int, list[int]] = defaultdict(list)
         for item_id in self.items:
             by_level[self.levels.get(item_id, 0)].append(item_id)
