@@ -86,6 +86,7 @@ class Item:
     code: str
     make: bool
     lead_time: int
+    lead_delta: datetime.timedelta
     safety_stock: Decimal
     lot_policy: str
     lot_qty: Decimal | None
@@ -156,7 +157,6 @@ class Planned:
     start: datetime.date
     due: datetime.date
     supplier_id: int | None
-    pegs: list[tuple[int, Decimal]]  # (demand id, quantity)
 
 
 @dataclass(slots=True)
@@ -193,6 +193,7 @@ class MrpResult:
     demands: list[Demand]
     planned: list[Planned]
     exceptions: list[Exception_]
+    pegs: list[tuple[int, int | None, int | None, Decimal]]
     seconds: float
 
     @property
@@ -206,6 +207,10 @@ class MrpResult:
 
     def as_json(self) -> dict[str, Any]:
         """The plan in the documented exchange format of `manage.py mrp_run --json`."""
+        pegs_of: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
+        for demand_id, order_id, _supply_id, quantity in self.pegs:
+            if order_id is not None:
+                pegs_of[order_id].append((demand_id, quantity))
         return {
             "planning_date": self.run.planning_date.isoformat(),
             "planned_orders": [
@@ -218,7 +223,7 @@ class MrpResult:
                     "due": order.due.isoformat(),
                     "pegging": [
                         {"demand": self.demands[demand_id - 1].reference, "qty": format_quantity(quantity)}
-                        for demand_id, quantity in order.pegs
+                        for demand_id, quantity in pegs_of[order.id]
                     ],
                 }
                 for order in self.planned
@@ -294,6 +299,7 @@ class _Plan:
                 code=code,
                 make=procurement == Procurement.MAKE,
                 lead_time=lead,
+                lead_delta=datetime.timedelta(days=lead),
                 safety_stock=safety,
                 lot_policy=policy,
                 lot_qty=lot,
@@ -641,7 +647,6 @@ class _Plan:
                     wanted -= taken
                     source = entry[1]
                     if entry[2]:
-                        source.pegs.append((demand.id, taken))
                         pegs.append((demand.id, source.id, None, taken))
                     else:
                         source.pegged += taken
@@ -652,7 +657,7 @@ class _Plan:
 
     def _plan_order(self, item: Item, due: datetime.date, quantity: Decimal) -> Planned:
         order_id = self.planned_id()
-        start = due - datetime.timedelta(days=item.lead_time)
+        start = due - item.lead_delta
         order = Planned(
             id=order_id,
             number=f"PL-{order_id}",
@@ -662,7 +667,6 @@ class _Plan:
             start=start,
             due=due,
             supplier_id=None if item.make else item.supplier_id,
-            pegs=[],
         )
         self.planned.append(order)
         if start < self.today:
@@ -1017,7 +1021,7 @@ def mrp_run(
     seconds = time.perf_counter() - started
     run.seconds = Decimal(f"{seconds:.3f}")
     MrpRun.objects.filter(pk=run.pk).update(seconds=run.seconds)
-    return MrpResult(run, plan.items, plan.demands, plan.planned, plan.exceptions, seconds)
+    return MrpResult(run, plan.items, plan.demands, plan.planned, plan.exceptions, plan.pegs, seconds)
 
 
 def mrp_run_start(*, user: Any = None, today: datetime.date | None = None) -> TaskRun:
