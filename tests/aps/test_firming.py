@@ -100,3 +100,14 @@ def test_a_second_start_is_refused_while_one_is_queued(plant):
     mrp_run_start()
     with pytest.raises(ValidationError, match="already queued or running"):
         mrp_run_start()
+
+
+def test_the_nightly_beat_queues_one_run_and_leaves_a_planners_run_alone(db, settings):
+    from aps.services.mrp import MRP_TASK
+    from aps.tasks import mrp_nightly
+    from core.models import TaskRun
+
+    assert settings.CELERY_BEAT_SCHEDULE["mrp-nightly"]["task"] == "aps.tasks.mrp_nightly"
+    mrp_nightly()
+    mrp_nightly()  # one is already queued: nothing more, and no error
+    assert TaskRun.objects.filter(task_name=MRP_TASK).count() == 1
