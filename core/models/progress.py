@@ -32,10 +32,17 @@ class TaskRun(models.Model):
         permissions = [("import_data", "Can import a plant's data from CSV files")]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.get_status_display()})"
+        # The title alone: the status changes while its page is open, and the page's badge shows it live.
+        return self.title
 
     def get_absolute_url(self) -> str:
         return reverse("core:taskrun_detail", args=[self.pk])
+
+    @property
+    def result_fields(self) -> list[tuple[str, object]]:
+        """A dict result as (name, value) pairs for the page (a template would read a key "items" as the
+        dict's method); empty for other results."""
+        return list(self.result.items()) if isinstance(self.result, dict) else []
 
     @property
     def is_finished(self) -> bool:

@@ -90,13 +90,18 @@ def test_the_progress_partial_polls_until_the_run_finishes(client_as, api_as):
     assert response.status_code == 200
     assert b'hx-trigger="every 1s"' in response.content and b"30%" in response.content
 
-    TaskRun.objects.filter(pk=run.pk).update(status=TaskRunStatus.SUCCEEDED, percent=100, result={"ok": True})
+    # A result named "items" (MRP's, the cost roll-up's) is shown as such, not taken for dict.items.
+    result = {"items": 34, "planned_orders": 11}
+    TaskRun.objects.filter(pk=run.pk).update(status=TaskRunStatus.SUCCEEDED, percent=100, result=result)
     response = client.get(url, HTTP_HX_REQUEST="true")
     assert response.status_code == 286  # htmx stops polling
     assert b"hx-trigger" not in response.content
+    assert b"<code>items</code></dt><dd class=\"col-sm-9 mb-1\">34</dd>" in response.content
 
     page = client.get(run.get_absolute_url())
     assert page.status_code == 200 and b"run-progress" in page.content
+    # The heading is the run's title: its status would go stale while the bar moves on.
+    assert b"<title>Count \xc2\xb7" in page.content and b"(Running)" not in page.content
 
     status = api_as(Role.PLANNER).get(f"/api/v1/core/task-runs/{run.pk}/")
     assert status.status_code == 200
