@@ -96,7 +96,7 @@ def test_the_progress_partial_polls_until_the_run_finishes(client_as, api_as):
     response = client.get(url, HTTP_HX_REQUEST="true")
     assert response.status_code == 286  # htmx stops polling
     assert b"hx-trigger" not in response.content
-    assert b"<code>items</code></dt><dd class=\"col-sm-9 mb-1\">34</dd>" in response.content
+    assert b'<code>items</code></dt><dd class="col-sm-9 mb-1">34</dd>' in response.content
 
     page = client.get(run.get_absolute_url())
     assert page.status_code == 200 and b"run-progress" in page.content
