@@ -591,15 +591,12 @@ class _Plan:
         by_level: dict[int, list[int]] = defaultdict(list)
         for item_id in self.items:
             by_level[self.levels.get(item_id, 0)].append(item_id)
-        self._net_levels(by_level, _Writer(), run)
-
-    def _net_levels(self, by_level: dict[int, list[int]], writer: "_Writer", run: MrpRun) -> None:
         done, total = 0, len(self.items)
         for level in sorted(by_level):
             for item_id in sorted(by_level[level], key=lambda item_id: self.items[item_id].code):
                 if self.by_item_demands.get(item_id) or self.by_item_supplies.get(item_id):
                     self._net_item(self.items[item_id])
-            self.flush(writer, run)
+            self.flush(run)
             done += len(by_level[level])
             self.progress(
                 30 + 50 * done // max(total, 1),
@@ -811,7 +808,7 @@ class _Plan:
         self.written = {"demands": 0, "planned": 0, "pegs": 0, "exceptions": 0}
         self.dates = _Dates()
 
-    def flush(self, writer: "_Writer", run: MrpRun) -> None:
+    def flush(self, run: MrpRun) -> None:
         """Write the rows made since the last flush (rows never change once made)."""
         new = {}
         for name, rows in (
@@ -824,7 +821,7 @@ class _Plan:
             self.written[name] = len(rows)
         dates, run_id, state = self.dates, run.pk, PlannedOrderState.PLANNED
         # Inline conditionals rather than a helper per cell: these lines are made a million times.
-        writer.copy(
+        _copy(
             "aps_plannedorder",
             # created_at and updated_at: the database's now() (migration 0002), cheaper than parsing them.
             "id, run_id, number, item_id, kind, quantity, start_date, due_date, supplier_id, state",
@@ -834,7 +831,7 @@ class _Plan:
                 for o in new["planned"]
             ),
         )
-        writer.copy(
+        _copy(
             "aps_plandemand",
             "id, run_id, item_id, kind, due_date, requested_date, quantity, reference, sales_order_line_id,"
             " forecast_id, schedule_entry_id, production_order_id, parent_order_id",
@@ -849,7 +846,7 @@ class _Plan:
                 for d in new["demands"]
             ),
         )
-        writer.copy(
+        _copy(
             "aps_pegging",
             "demand_id, planned_order_id, supply_id, quantity",
             (
@@ -857,7 +854,7 @@ class _Plan:
                 for demand, order, supply, qty in new["pegs"]
             ),
         )
-        writer.copy(
+        _copy(
             "aps_mrpexception",
             "run_id, item_id, kind, reference, message, due_date, suggested_date, quantity, planned_order_id,"
             " supply_id, demand_id",
@@ -875,7 +872,7 @@ class _Plan:
 
     def finish_write(self, run: MrpRun) -> None:
         dates = self.dates
-        _Writer().copy(
+        _copy(
             "aps_plansupply",
             "id, run_id, item_id, kind, due_date, quantity, reference, purchase_order_line_id, production_order_id",
             (
@@ -900,14 +897,12 @@ class _Plan:
                 )
 
 
-class _Writer:
-    """Writes lines of COPY text as they are made: PostgreSQL stores one chunk while Python formats the
+def _copy(table: str, columns: str, lines: Iterable[str]) -> None:
+    """Write lines of COPY text as they are made: PostgreSQL stores one chunk while Python formats the
     next. (A writer thread was tried: the driver keeps the interpreter while it waits for COPY to end,
     so the planning stalled instead of overlapping.)"""
-
-    def copy(self, table: str, columns: str, lines: Iterable[str]) -> None:
-        with connection.cursor() as cursor:
-            cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", _Stream(lines), 1 << 18)
+    with connection.cursor() as cursor:
+        cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", _Stream(lines), 1 << 18)
 
 
 class _Stream:
