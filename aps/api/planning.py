@@ -5,7 +5,6 @@ Views are thin: every change is a call to aps.services.forecast or aps.services.
 ValidationErrors the exception handler turns into 400s naming field and reason.
 """
 
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
@@ -15,7 +14,9 @@ from rest_framework.response import Response
 
 from aps.filtersets.planning import DemandForecastFilterSet, MasterScheduleEntryFilterSet
 from aps.models import DemandForecast, DemandForecastPeriod, MasterScheduleEntry
-from aps.selectors.capacity import MAX_WEEKS, rough_cut_load
+from aps.selectors.capacity import rough_cut_load
+from aps.selectors.forecast import forecast_periods
+from aps.selectors.mrp import MAX_WEEKS
 from aps.services.forecast import MAX_HISTORY_MONTHS, MAX_HORIZON_MONTHS, forecast_generate, forecast_period_adjust
 from aps.services.schedule import schedule_entry_delete, schedule_entry_set
 from core.api.serializers import StrictInputMixin, by_code, shown_by_code
@@ -148,8 +149,7 @@ class RoughCutSerializer(serializers.Serializer):
 
 
 def forecasts():
-    periods = Prefetch("periods", queryset=DemandForecastPeriod.objects.select_related("adjusted_by").order_by("month"))
-    return DemandForecast.objects.select_related("item__uom").prefetch_related(periods)
+    return DemandForecast.objects.select_related("item__uom").prefetch_related(forecast_periods())
 
 
 @extend_schema_view(

@@ -7,8 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from aps.selectors.mrp import MAX_WEEKS
 from aps.services.forecast import MAX_HISTORY_MONTHS, MAX_HORIZON_MONTHS
-from aps.services.schedule import MAX_WEEKS
 from core.formatting import format_quantity
 from core.forms import DATE, BootstrapWidgetsMixin, CodeField
 from core.models import Item

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Prefetch, Q
 
 from aps.models import MasterScheduleEntry
+from aps.selectors.mrp import MAX_WEEKS
 from core.choices import Procurement
 from core.models import Item, Machine, WorkCalendar, WorkCenter
 from core.selectors.calendars import working_intervals
@@ -29,7 +30,6 @@ ONE_WEEK = datetime.timedelta(days=7)
 WEEKDAYS = 5
 SIXTY = Decimal(60)
 HOURS = Decimal("0.01")
-MAX_WEEKS = 104
 
 
 @dataclass(frozen=True)

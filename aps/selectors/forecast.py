@@ -4,9 +4,10 @@ import datetime
 from collections.abc import Iterable
 
 import pandas as pd
-from django.db.models import DateField, Sum
+from django.db.models import DateField, Prefetch, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
+from aps.models import DemandForecastPeriod
 from core.models import Item
 from erp.choices import SalesOrderState
 from erp.models import SalesOrderLine
@@ -58,3 +59,8 @@ def _months(first_month: datetime.date, end_month: datetime.date) -> list[dateti
         months.append(month)
         month = month_add(month, 1)
     return months
+
+
+def forecast_periods() -> Prefetch:
+    """A forecast's months in order, with who adjusted them: what its pages and the API show."""
+    return Prefetch("periods", queryset=DemandForecastPeriod.objects.select_related("adjusted_by").order_by("month"))

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, QuerySet
+from django.utils.translation import gettext_lazy
 
 from aps.choices import DemandKind, SupplyKind
 from aps.models import MrpException, MrpRun, Pegging, PlanDemand, PlannedOrder, PlanSupply
@@ -29,6 +30,15 @@ from core.models import Item
 
 ZERO = Decimal(0)
 MAX_WEEKS = 104
+# The grid's rows: Bucket's figures, in the classic order.
+FIGURES = (
+    ("gross", gettext_lazy("Gross requirements")),
+    ("receipts", gettext_lazy("Scheduled receipts")),
+    ("projected", gettext_lazy("Projected on hand")),
+    ("net", gettext_lazy("Net requirements")),
+    ("planned_receipts", gettext_lazy("Planned order receipts")),
+    ("planned_releases", gettext_lazy("Planned order releases")),
+)
 # Bills of material are rarely deeper than a dozen levels; a cycle in bad data stops here instead of looping.
 MAX_DEPTH = 25
 
@@ -111,9 +121,8 @@ class ItemPlan:
 
     @property
     def rows(self) -> list[tuple[str, list[Decimal]]]:
-        """(figure name, value per bucket), the grid's rows in the classic order."""
-        names = ("gross", "receipts", "projected", "net", "planned_receipts", "planned_releases")
-        return [(name, [getattr(bucket, name) for bucket in self.buckets]) for name in names]
+        """(figure name, value per bucket), the grid's rows in the classic order (FIGURES)."""
+        return [(name, [getattr(bucket, name) for bucket in self.buckets]) for name, _label in FIGURES]
 
 
 def week_buckets(*, planning_date: datetime.date, weeks: int) -> list[Bucket]:

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 
 from aps.models import DemandForecast, DemandForecastPeriod, MasterScheduleEntry
 from aps.selectors.forecast import month_start
+from aps.selectors.mrp import MAX_WEEKS
 from core.models import Item, Unit
 
-MAX_WEEKS = 104
 WORKDAYS = 5  # Monday to Friday
 ONE_WEEK = datetime.timedelta(days=7)
 

@@ -27,6 +27,7 @@ from aps.filtersets.mrp import MrpExceptionFilterSet, PlannedOrderFilterSet
 from aps.forms.mrp import ItemPlanForm, ItemPlanLookupForm, MrpRunForm, PlannedOrderSelectForm
 from aps.models import MrpException, PlannedOrder
 from aps.selectors.mrp import (
+    FIGURES,
     Cover,
     PegDown,
     PegUp,
@@ -48,7 +49,6 @@ from core.navigation import MenuItem, model_item
 from core.views.generic import Command, ObjectDetailView, ObjectListView, ObjectScreens, command_view, commands_for
 
 PLANNERS = ("aps.change_plannedorder",)
-MRP_TASK = "aps.tasks.mrp_run"
 
 
 def _firmed_message(created: list) -> str:
@@ -115,8 +115,7 @@ def planned_orders_firm_view(request):
         return redirect(back)
     orders = list(form.cleaned_data["orders"].order_by("number"))
     try:
-        with transaction.atomic():
-            created = firming.planned_orders_firm(orders=orders, user=request.user)
+        created = firming.planned_orders_firm(orders=orders, user=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -174,8 +173,6 @@ class PlannedOrderDetailView(ObjectDetailView):
         exceptions = list(order.exceptions.order_by("kind", "id"))
         context.update(
             commands=commands_for(order, self.request.user, COMMANDS),
-            can_change=False,
-            can_delete=False,
             up_rows=list(_up_rows(pegging_up(order))),
             down_rows=list(_down_rows(pegging_down(order))),
             exceptions=exceptions,
@@ -220,7 +217,7 @@ class MrpHomeView(LoginRequiredMixin, PermissionRequiredMixin, generic.TemplateV
         run = current_run()
         counts = exception_counts(run=run) if run is not None else {}
         labels = dict(ExceptionKind.choices)
-        task = TaskRun.objects.filter(task_name=MRP_TASK).select_related("created_by").first()
+        task = TaskRun.objects.filter(task_name=engine.MRP_TASK).select_related("created_by").first()
         can_run = self.request.user.has_perms(PLANNERS)
         context.update(
             run=run,
@@ -259,14 +256,7 @@ def mrp_run_view(request):
 # --- An item's MRP grid -------------------------------------------------------------------------------------------
 
 
-FIGURES = (
-    ("gross", gettext_lazy("Gross requirements")),
-    ("receipts", gettext_lazy("Scheduled receipts")),
-    ("projected", gettext_lazy("Projected on hand")),
-    ("net", gettext_lazy("Net requirements")),
-    ("planned_receipts", gettext_lazy("Planned order receipts")),
-    ("planned_releases", gettext_lazy("Planned order releases")),
-)
+FIGURE_LABELS = dict(FIGURES)
 
 
 class ItemPlanView(LoginRequiredMixin, PermissionRequiredMixin, generic.TemplateView):
@@ -288,7 +278,7 @@ class ItemPlanView(LoginRequiredMixin, PermissionRequiredMixin, generic.Template
             plan=plan,
             form=form,
             weeks=weeks,
-            grid=[(label, [getattr(b, name) for b in plan.buckets]) for name, label in FIGURES] if plan else [],
+            grid=[(FIGURE_LABELS[name], values) for name, values in plan.rows] if plan else [],
             demands=[(demand, demand_url(demand)) for demand in plan.demands] if plan else [],
             supplies=[(supply, supply_url(supply)) for supply in plan.supplies] if plan else [],
         )

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -33,7 +33,7 @@ from aps.forms.planning import (
 )
 from aps.models import DemandForecast, DemandForecastPeriod, MasterScheduleEntry
 from aps.selectors.capacity import rough_cut_load
-from aps.selectors.forecast import month_add, month_start, monthly_demand
+from aps.selectors.forecast import forecast_periods, month_add, month_start, monthly_demand
 from aps.services.forecast import forecast_generate, forecast_period_adjust
 from aps.services.schedule import schedule_entry_delete, schedule_entry_set, schedule_from_forecast
 from aps.tables.planning import DemandForecastTable, month_columns
@@ -41,17 +41,13 @@ from core.formatting import format_quantity, trim_decimal
 from core.forms import form_errors_message
 from core.models import Item
 from core.navigation import MenuItem
-from core.views.generic import ModelPermissionMixin, ObjectDetailView, ObjectListView, ObjectScreens
+from core.views.generic import ModelPermissionMixin, ObjectDetailView, ObjectListView, ObjectScreens, run_service
 
 GENERATE = "aps.change_demandforecast"
 ADJUST = "aps.change_demandforecastperiod"
 PLAN = "aps.change_masterscheduleentry"
 LIST_MONTHS = 6
 CHART_HISTORY_MONTHS = 24
-
-
-def _periods():
-    return Prefetch("periods", queryset=DemandForecastPeriod.objects.select_related("adjusted_by").order_by("month"))
 
 
 # --- The forecast ----------------------------------------------------------------------------------------------
@@ -63,7 +59,7 @@ class ForecastListView(ObjectListView):
     template_name = "aps/planning/forecast_list.html"
 
     def get_queryset(self):
-        return super().get_queryset().prefetch_related(_periods())
+        return super().get_queryset().prefetch_related(forecast_periods())
 
     def get_table_kwargs(self):
         current = month_start(timezone.localdate())
@@ -117,7 +113,7 @@ class ForecastDetailView(ObjectDetailView):
     template_name = "aps/planning/forecast_detail.html"
 
     def get_queryset(self):
-        return super().get_queryset().prefetch_related(_periods())
+        return super().get_queryset().prefetch_related(forecast_periods())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -181,15 +177,14 @@ def forecast_period_adjust_view(request, pk):
     if not form.is_valid():
         messages.error(request, form_errors_message(form))
         return redirect(back)
-    try:
-        forecast_period_adjust(
+    return run_service(
+        request,
+        lambda: forecast_period_adjust(
             period=period, quantity=form.cleaned_data["adjusted_qty"], note=form.cleaned_data["note"], user=request.user
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Saved the forecast of %(month)s.") % {"month": f"{period.month:%Y-%m}"})
-    return redirect(back)
+        ),
+        _("Saved the forecast of %(month)s.") % {"month": f"{period.month:%Y-%m}"},
+        back,
+    )
 
 
 FORECASTS = ObjectScreens(
