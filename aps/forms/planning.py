@@ -97,17 +97,10 @@ class ScheduleGridForm(forms.Form):
         if new_item is not None and any(item.pk == new_item.pk for item in self.items):
             self.add_error("new_item", ValidationError(_("%(item)s is on the grid already.") % {"item": new_item.code}))
         if new_item is not None:
-            step = Decimal(1).scaleb(-new_item.uom.decimals)
             for week in typed:
-                quantity = data[cell_name(NEW_ROW, week)]
-                if quantity != quantity.quantize(step):
-                    self.add_error(
-                        cell_name(NEW_ROW, week),
-                        ValidationError(
-                            _("%(item)s is counted in %(unit)s: give at most %(n)s decimal places.")
-                            % {"item": new_item.code, "unit": new_item.uom.code, "n": new_item.uom.decimals}
-                        ),
-                    )
+                precision = new_item.precision_error(data[cell_name(NEW_ROW, week)], code="too_precise")
+                if precision is not None:
+                    self.add_error(cell_name(NEW_ROW, week), precision)
         return data
 
     def changed_cells(self) -> list[tuple[Item, datetime.date, Decimal | None]]:

@@ -194,23 +194,15 @@ def forecast_period_adjust(
         period = (
             DemandForecastPeriod.objects.select_for_update().select_related("forecast__item__uom").get(pk=period.pk)
         )
-        unit = period.forecast.item.uom
         if quantity is not None:
             quantity = Decimal(quantity)
             if quantity < 0:
                 raise ValidationError(
                     {"adjusted_qty": ValidationError(_("The forecast cannot be negative."), code="negative")}
                 )
-            if quantity != quantity.quantize(Decimal(1).scaleb(-unit.decimals), rounding=ROUND_HALF_UP):
-                raise ValidationError(
-                    {
-                        "adjusted_qty": ValidationError(
-                            _("%(item)s is counted in %(unit)s: give at most %(n)s decimal places.")
-                            % {"item": period.forecast.item.code, "unit": unit.code, "n": unit.decimals},
-                            code="too_precise",
-                        )
-                    }
-                )
+            precision = period.forecast.item.precision_error(quantity, code="too_precise")
+            if precision is not None:
+                raise ValidationError({"adjusted_qty": precision})
         period.adjusted_qty = quantity
         period.note = note.strip()
         period.adjusted_by = user if quantity is not None and getattr(user, "is_authenticated", False) else None

@@ -41,15 +41,8 @@ def _monday_errors(week_start: datetime.date, field: str) -> dict[str, Validatio
 def _quantity_errors(item: Item, quantity: Decimal) -> dict[str, ValidationError]:
     if quantity < 0:
         return {"quantity": ValidationError(_("The quantity cannot be negative."), code="negative")}
-    if quantity != quantity.quantize(_step(item.uom), rounding=ROUND_HALF_UP):
-        return {
-            "quantity": ValidationError(
-                _("%(item)s is counted in %(unit)s: give at most %(n)s decimal places.")
-                % {"item": item.code, "unit": item.uom.code, "n": item.uom.decimals},
-                code="too_precise",
-            )
-        }
-    return {}
+    precision = item.precision_error(quantity, code="too_precise")
+    return {} if precision is None else {"quantity": precision}
 
 
 def schedule_entry_set(

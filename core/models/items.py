@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import LotPolicy, PartnerKind, Procurement, Tracking
+from core.formatting import format_quantity
 
 from .base import TaktModel, code_field
 
@@ -63,6 +64,19 @@ class Item(TaktModel):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def precision_error(self, quantity: Decimal, code: str = "precision") -> ValidationError | None:
+        """A quantity with more decimals than the item's unit keeps (1.5 of an item counted in ea), or None.
+        `code` names the error as the caller's API reports it."""
+        if quantity == quantity.quantize(Decimal(1).scaleb(-self.uom.decimals)):
+            return None
+        message = _("%(item)s is counted in %(unit)s to %(places)s decimal places; %(qty)s is not.") % {
+            "item": self.code,
+            "unit": self.uom.code,
+            "places": self.uom.decimals,
+            "qty": format_quantity(quantity),
+        }
+        return ValidationError(message, code=code)
 
     def clean(self) -> None:
         errors = {}

@@ -119,21 +119,13 @@ def _round_up(quantity: Decimal, unit: Unit) -> Decimal:
 def _quantity_error(item: Item, quantity: Any, *, allow_zero: bool = False) -> ValidationError | None:
     try:
         quantity = Decimal(quantity)
-        whole = quantity.quantize(_unit_step(item.uom))  # refuses NaN, infinity and absurd sizes too
+        quantity.quantize(_unit_step(item.uom))  # refuses NaN, infinity and absurd sizes too
     except (ArithmeticError, TypeError, ValueError):
         return ValidationError(_("Give a number."), code="invalid")
     if quantity < 0 or (quantity == 0 and not allow_zero):
         message = _("The quantity cannot be negative.") if allow_zero else _("The quantity must be more than zero.")
         return ValidationError(message, code="min_value")
-    if quantity != whole:
-        message = _("%(item)s is counted in %(unit)s to %(places)s decimal places; %(qty)s is not.") % {
-            "item": item.code,
-            "unit": item.uom.code,
-            "places": item.uom.decimals,
-            "qty": qty(quantity),
-        }
-        return ValidationError(message, code="precision")
-    return None
+    return item.precision_error(quantity)
 
 
 def _wip_booked(moves: list[StockMove]) -> Decimal:

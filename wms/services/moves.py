@@ -30,19 +30,13 @@ ZERO = Decimal(0)
 
 def _check_quantity(item: Item, quantity: Decimal) -> Decimal:
     quantity = Decimal(quantity)
-    step = Decimal(1).scaleb(-item.uom.decimals)
     if quantity <= 0:
         raise ValidationError(
             {"quantity": ValidationError(_("The quantity must be more than zero."), code="min_value")}
         )
-    if quantity != quantity.quantize(step):
-        message = _("%(item)s is counted in %(unit)s to %(places)s decimal places; %(qty)s is not.") % {
-            "item": item.code,
-            "unit": item.uom.code,
-            "places": item.uom.decimals,
-            "qty": quantity,
-        }
-        raise ValidationError({"quantity": ValidationError(message, code="precision")})
+    precision = item.precision_error(quantity)
+    if precision is not None:
+        raise ValidationError({"quantity": precision})
     return quantity
 
 
