@@ -42,3 +42,30 @@ class ForecastMethod(models.TextChoices):
     MOVING_AVERAGE = "moving_average", _("Moving average (3 months)")
     EXPONENTIAL_SMOOTHING = "exponential_smoothing", _("Exponential smoothing")
     SEASONAL_NAIVE = "seasonal_naive", _("Same month last year")
+
+
+class ScheduleState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SOLVING = "solving", _("Solving")
+    SOLVED = "solved", _("Solved")
+    FAILED = "failed", _("Failed")
+    PUBLISHED = "published", _("Published")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+class SolverStatus(models.TextChoices):
+    OPTIMAL = "OPTIMAL", _("Optimal")
+    FEASIBLE = "FEASIBLE", _("Feasible")
+    INFEASIBLE = "INFEASIBLE", _("Infeasible")
+    UNKNOWN = "UNKNOWN", _("Unknown")
+
+
+class MachineWindowKind(models.TextChoices):
+    DOWN = "down", _("Down (maintenance, breakdown)")
+    EXTRA = "extra", _("Extra shift")
+
+
+class FixedReason(models.TextChoices):
+    STARTED = "started", _("Started on the shop floor")
+    FROZEN = "frozen", _("Inside the frozen horizon")
+    PINNED = "pinned", _("Placed by a planner")

@@ -5,7 +5,9 @@ from typing import Any
 from celery import shared_task
 from django.core.exceptions import ValidationError
 
+from aps.models import Schedule
 from aps.services.mrp import MRP_TASK, Progress, mrp_run, mrp_run_start
+from aps.services.scheduling import SCHEDULE_TASK, schedule_publish, schedule_solve
 from core.models import TaskRun
 from core.services.progress import task_run_execute
 
@@ -36,3 +38,28 @@ def mrp_nightly() -> None:
     # A planner's run already under way is tonight's plan.
     with contextlib.suppress(ValidationError):
         mrp_run_start()
+
+
+@shared_task(name=SCHEDULE_TASK)
+def schedule_solve_task(run_id: str) -> None:
+    """A scheduling run on a worker: the solver's best objective so far shows as its progress."""
+
+    def work(run: TaskRun, report: Progress) -> dict[str, Any]:
+        schedule = Schedule.objects.get(pk=run.params["schedule"])
+        try:
+            schedule = schedule_solve(schedule=schedule, report=report)
+            if run.params.get("publish"):
+                schedule = schedule_publish(schedule=schedule, user=run.created_by)
+        except ValidationError as exc:
+            raise RuntimeError(" ".join(exc.messages)) from exc
+        return {
+            "schedule": schedule.pk,
+            "status": schedule.solver_status,
+            "state": schedule.state,
+            "tardy_orders": schedule.tardy_orders,
+            "weighted_tardiness": schedule.weighted_tardiness,
+            "makespan_minutes": schedule.makespan_minutes,
+            "setup_minutes": schedule.setup_minutes,
+        }
+
+    task_run_execute(run_id=run_id, work=work)

@@ -1,9 +1,19 @@
 from aps.models.mrp import MrpException, MrpRun, Pegging, PlanDemand, PlannedOrder, PlanSupply
 from aps.models.planning import DemandForecast, DemandForecastPeriod, MasterScheduleEntry
+from aps.models.scheduling import (
+    Changeover,
+    MachineWindow,
+    Schedule,
+    ScheduleJob,
+    ScheduleOperation,
+    SchedulingSettings,
+)
 
 __all__ = [
+    "Changeover",
     "DemandForecast",
     "DemandForecastPeriod",
+    "MachineWindow",
     "MasterScheduleEntry",
     "MrpException",
     "MrpRun",
@@ -11,4 +21,8 @@ __all__ = [
     "PlanDemand",
     "PlanSupply",
     "PlannedOrder",
+    "Schedule",
+    "ScheduleJob",
+    "ScheduleOperation",
+    "SchedulingSettings",
 ]

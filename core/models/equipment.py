@@ -45,6 +45,13 @@ class WorkCenter(TaktModel):
     cost_per_hour = models.DecimalField(
         max_digits=18, decimal_places=4, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))]
     )
+    split_across_breaks = models.BooleanField(
+        default=True,
+        help_text=_(
+            "On: an operation may stop at a break or the end of a shift and go on in the next one. "
+            "Off: it must fit whole into one working window."
+        ),
+    )
 
     class Meta:
         ordering = ["code"]

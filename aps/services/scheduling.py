@@ -1,0 +1,734 @@
+"""Finite-capacity schedules: made from the orders, solved by CP-SAT, published for the shop floor
+(docs/scheduling.md).
+
+- `schedule_create` copies what is to be scheduled (production orders' open operations, optionally the
+  planned ones) into a new Schedule, with the published plan's placements as the starting point.
+- `schedule_solve` turns it into an aps.scheduling Problem, solves it and writes the answer and its KPIs.
+- `schedule_publish` makes it the plan; `operation_move` is a planner's drag on the Gantt, checked
+  against every rule first.
+- Scenarios are schedules copied from another (`scenario_create`), changed (`scenario_add_order`,
+  `scenario_machine_window`), solved and compared before one is published.
+"""
+
+import datetime
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aps.choices import FixedReason, MachineWindowKind, PlannedOrderKind, PlannedOrderState, ScheduleState
+from aps.models import (
+    Changeover,
+    MachineWindow,
+    Pegging,
+    PlannedOrder,
+    Schedule,
+    ScheduleJob,
+    ScheduleOperation,
+    SchedulingSettings,
+)
+from aps.scheduling import problem as plain
+from aps.scheduling.check import task_violations
+from aps.scheduling.greedy import HorizonTooShort, span
+from aps.scheduling.solver import solve
+from aps.selectors.mrp import current_run
+from core.models import Item, Machine, TaskRun, WorkCenter
+from core.selectors.calendars import working_intervals
+from core.services.progress import task_run_start
+from erp.choices import OperationState, ProductionOrderState
+from erp.models import ProductionOperation, ProductionOrder
+from plm.selectors.revisions import effective_routing
+
+SCHEDULE_TASK = "aps.tasks.schedule_solve"
+MINUTE = datetime.timedelta(minutes=1)
+MAX_HORIZON_DAYS = 366
+SCHEDULED_STATES = (ProductionOrderState.FIRM, ProductionOrderState.RELEASED, ProductionOrderState.IN_PROGRESS)
+
+Report = Callable[[int, str], None]
+
+
+def _minutes(value: Decimal) -> int:
+    return math.ceil(value) if value > 0 else 0
+
+
+def _floor_minute(moment: datetime.datetime) -> datetime.datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+# --- making a schedule ------------------------------------------------------------------------------------
+
+
+def schedule_create(
+    *,
+    name: str = "",
+    user: Any = None,
+    now: datetime.datetime | None = None,
+    include_planned: bool | None = None,
+    full_replan: bool = False,
+    reason: str = "",
+) -> Schedule:
+    """A new schedule of every open operation of firm, released and started production orders (and, if
+    asked, of planned ones), starting from where the published plan has them."""
+    settings = SchedulingSettings.load()
+    now = _floor_minute(now or timezone.now())
+    include_planned = settings.include_planned_orders if include_planned is None else include_planned
+    with transaction.atomic():
+        schedule = Schedule.objects.create(
+            name=name or _("Schedule of %(when)s") % {"when": timezone.localtime(now).strftime("%Y-%m-%d %H:%M")},
+            horizon_start=now,
+            frozen_until=now + datetime.timedelta(hours=settings.frozen_hours),
+            horizon_days=settings.horizon_days,
+            time_limit_seconds=settings.time_limit_seconds,
+            tardiness_weight=settings.tardiness_weight,
+            makespan_weight=settings.makespan_weight,
+            setup_weight=settings.setup_weight,
+            full_replan=full_replan,
+            reason=reason,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        material = _material_ready(schedule)
+        published = _published_placements()
+        for order in _orders(include_planned):
+            _add_order_job(schedule, order, material.get(("order", order.pk)), published)
+        if include_planned:
+            for planned in _planned_orders():
+                _add_planned_job(schedule, planned, material.get(("planned", planned.pk)))
+    return schedule
+
+
+def _orders(include_planned: bool) -> Iterable[ProductionOrder]:
+    states = (*SCHEDULED_STATES, ProductionOrderState.PLANNED) if include_planned else SCHEDULED_STATES
+    operations = ProductionOperation.objects.exclude(state=OperationState.DONE).order_by("seq")
+    return (
+        ProductionOrder.objects.filter(state__in=states)
+        .select_related("item")
+        .prefetch_related(Prefetch("operations", queryset=operations))
+        .order_by("due_date", "pk")
+    )
+
+
+def _planned_orders() -> Iterable[PlannedOrder]:
+    return (
+        PlannedOrder.objects.filter(kind=PlannedOrderKind.MAKE, state=PlannedOrderState.PLANNED)
+        .select_related("item")
+        .order_by("due_date", "pk")
+    )
+
+
+def _published_placements() -> dict[int, ScheduleOperation]:
+    """The published plan's operations by production operation: where a new schedule starts from."""
+    return {
+        op.operation_id: op
+        for op in ScheduleOperation.objects.filter(
+            job__schedule__state=ScheduleState.PUBLISHED, operation__isnull=False, machine__isnull=False
+        )
+    }
+
+
+def _material_ready(schedule: Schedule) -> dict[tuple[str, int], datetime.datetime]:
+    """When the last component an order waits for arrives, by the current MRP plan's pegging: an order's
+    dependent requirements are covered by stock (now), open receipts or planned orders (their dates)."""
+    run = current_run()
+    if run is None:
+        return {}
+    ready: dict[tuple[str, int], datetime.date] = {}
+    pegs = (
+        Pegging.objects.filter(demand__run=run, demand__kind="dependent")
+        .filter(Q(demand__production_order__isnull=False) | Q(demand__parent_order__isnull=False))
+        .values_list("demand__production_order", "demand__parent_order", "supply__due_date", "planned_order__due_date")
+    )
+    for order_id, planned_id, supply_date, planned_date in pegs:
+        key = ("order", order_id) if order_id else ("planned", planned_id)
+        arrives = supply_date or planned_date
+        if arrives and arrives > run.planning_date:
+            ready[key] = max(ready.get(key, arrives), arrives)
+    return {key: _day_start(day) for key, day in ready.items()}
+
+
+def _add_order_job(
+    schedule: Schedule,
+    order: ProductionOrder,
+    material_ready: datetime.datetime | None,
+    published: dict[int, ScheduleOperation],
+) -> None:
+    operations = list(order.operations.all())
+    if order.state == ProductionOrderState.PLANNED:  # not firmed yet: its routing as engineering has it
+        _add_routing_job(schedule, order.number, order.item, order.quantity, order.due_date, material_ready, order)
+        return
+    if not operations:
+        return
+    job = ScheduleJob.objects.create(
+        schedule=schedule,
+        reference=order.number,
+        production_order=order,
+        item=order.item,
+        quantity=order.quantity,
+        due=_day_start(order.due_date + datetime.timedelta(days=1)),
+        material_ready=material_ready,
+    )
+    previous_move = Decimal(0)
+    rows = []
+    for operation in operations:
+        started = operation.state == OperationState.IN_PROGRESS
+        left = max(Decimal(0), order.quantity - operation.good_qty - operation.scrap_qty)
+        before = published.get(operation.pk)
+        row = ScheduleOperation(
+            job=job,
+            operation=operation,
+            seq=operation.seq,
+            name=operation.name,
+            work_center_id=operation.work_center_id,
+            setup_minutes=0 if started else _minutes(operation.setup_minutes),
+            run_minutes=_minutes(operation.run_minutes_per_unit * left),
+            gap_minutes=_minutes(previous_move + operation.queue_minutes),
+        )
+        previous_move = operation.move_minutes
+        if before is not None:
+            row.machine_id, row.start, row.end = before.machine_id, before.start, before.end
+        if started:
+            row.fixed = FixedReason.STARTED
+        elif before is not None and before.fixed == FixedReason.PINNED and before.start >= schedule.horizon_start:
+            row.fixed = FixedReason.PINNED
+        elif before is not None and schedule.horizon_start <= before.start < schedule.frozen_until:
+            row.fixed = FixedReason.FROZEN
+        rows.append(row)
+    ScheduleOperation.objects.bulk_create(rows)
+
+
+def _add_planned_job(schedule: Schedule, planned: PlannedOrder, material_ready: datetime.datetime | None) -> None:
+    _add_routing_job(
+        schedule, planned.number, planned.item, planned.quantity, planned.due_date, material_ready, planned=planned
+    )
+
+
+def _add_routing_job(
+    schedule: Schedule,
+    reference: str,
+    item: Item,
+    quantity: Decimal,
+    due_date: datetime.date,
+    material_ready: datetime.datetime | None = None,
+    order: ProductionOrder | None = None,
+    planned: PlannedOrder | None = None,
+    weight: int = 1,
+) -> ScheduleJob | None:
+    """A job whose operations come from the item's routing effective on its due date."""
+    routing = effective_routing(item=item, on=due_date)
+    if routing is None:
+        return None
+    job = ScheduleJob.objects.create(
+        schedule=schedule,
+        reference=reference,
+        production_order=order,
+        planned_order=planned,
+        item=item,
+        quantity=quantity,
+        due=_day_start(due_date + datetime.timedelta(days=1)),
+        weight=weight,
+        material_ready=material_ready,
+    )
+    previous_move = Decimal(0)
+    rows = []
+    for operation in routing.operations.order_by("seq"):
+        rows.append(
+            ScheduleOperation(
+                job=job,
+                seq=operation.seq,
+                name=operation.name,
+                work_center_id=operation.work_center_id,
+                setup_minutes=_minutes(operation.setup_minutes),
+                run_minutes=_minutes(operation.run_minutes_per_unit * quantity),
+                gap_minutes=_minutes(previous_move + operation.queue_minutes),
+            )
+        )
+        previous_move = operation.move_minutes
+    ScheduleOperation.objects.bulk_create(rows)
+    return job
+
+
+# --- scenarios ----------------------------------------------------------------------------------------------
+
+
+def scenario_create(*, based_on: Schedule, name: str, user: Any = None) -> Schedule:
+    """A what-if copy of a schedule: its jobs, operations, placements and its own machine windows."""
+    with transaction.atomic():
+        scenario = Schedule.objects.create(
+            name=name,
+            is_scenario=True,
+            based_on=based_on,
+            horizon_start=based_on.horizon_start,
+            frozen_until=based_on.frozen_until,
+            horizon_days=based_on.horizon_days,
+            time_limit_seconds=based_on.time_limit_seconds,
+            tardiness_weight=based_on.tardiness_weight,
+            makespan_weight=based_on.makespan_weight,
+            setup_weight=based_on.setup_weight,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        for job in based_on.jobs.prefetch_related("operations"):
+            operations = list(job.operations.all())
+            job.pk, job.schedule = None, scenario
+            job.save()
+            for operation in operations:
+                operation.pk, operation.job = None, job
+            ScheduleOperation.objects.bulk_create(operations)
+        for window in based_on.machine_windows.all():
+            window.pk, window.schedule = None, scenario
+            window.save()
+    return scenario
+
+
+def _require_scenario(schedule: Schedule) -> None:
+    if not schedule.is_scenario or schedule.state in (ScheduleState.PUBLISHED, ScheduleState.SUPERSEDED):
+        raise ValidationError(_("Only a scenario that is not published yet can be changed."), code="not_scenario")
+
+
+def scenario_add_order(
+    *, schedule: Schedule, item: Item, quantity: Decimal, due_date: datetime.date, weight: int = 1
+) -> ScheduleJob:
+    """A what-if order (an urgent customer order, say) scheduled by its item's routing."""
+    errors = {}
+    if quantity <= 0:
+        errors["quantity"] = _("Enter a quantity above zero.")
+    elif (precision := item.precision_error(quantity)) is not None:
+        errors["quantity"] = precision
+    if not 1 <= weight <= 100:
+        errors["weight"] = _("The priority is from 1 (normal) to 100.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        schedule = Schedule.objects.select_for_update().get(pk=schedule.pk)
+        _require_scenario(schedule)
+        number = schedule.jobs.filter(production_order__isnull=True, planned_order__isnull=True).count() + 1
+        job = _add_routing_job(schedule, f"WHATIF-{number}", item, quantity, due_date, weight=weight)
+        if job is None:
+            raise ValidationError(
+                {"item": _("%(item)s has no released routing on %(day)s.") % {"item": item.code, "day": due_date}}
+            )
+        schedule.state = ScheduleState.DRAFT
+        schedule.save(update_fields=["state", "updated_at"])
+    return job
+
+
+def scenario_machine_window(
+    *,
+    schedule: Schedule,
+    machine: Machine,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    kind: str = MachineWindowKind.DOWN,
+    reason: str = "",
+) -> MachineWindow:
+    """Take a machine down, or give it an extra shift, in this scenario only."""
+    if start >= end:
+        raise ValidationError({"end": _("The window must end after it starts.")})
+    with transaction.atomic():
+        schedule = Schedule.objects.select_for_update().get(pk=schedule.pk)
+        _require_scenario(schedule)
+        window = MachineWindow.objects.create(
+            machine=machine, kind=kind, start=start, end=end, reason=reason, schedule=schedule
+        )
+        schedule.state = ScheduleState.DRAFT
+        schedule.save(update_fields=["state", "updated_at"])
+    return window
+
+
+# --- solving ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Built:
+    """A schedule as a Problem, with what is needed to map the answer back."""
+
+    problem: plain.Problem
+    origin: datetime.datetime
+    operations: dict[int, ScheduleOperation]
+
+    def at(self, minute: int) -> datetime.datetime:
+        return self.origin + minute * MINUTE
+
+    def minute(self, moment: datetime.datetime, up: bool = False) -> int:
+        """Whole minutes from the schedule's start (rounded down, or up)."""
+        whole, rest = divmod(moment - self.origin, MINUTE)
+        return whole + 1 if up and rest else whole
+
+
+def schedule_build(schedule: Schedule, horizon_days: int | None = None) -> Built:
+    """The schedule's operations, machines, calendars, windows and changeovers as plain data."""
+    origin = schedule.horizon_start
+    horizon_days = horizon_days or schedule.horizon_days
+    horizon_end = origin + datetime.timedelta(days=horizon_days)
+    horizon = horizon_days * 24 * 60
+    operations = {
+        op.pk: op
+        for op in ScheduleOperation.objects.filter(job__schedule=schedule)
+        .select_related("job__item", "work_center")
+        .order_by("job_id", "seq")
+    }
+    center_ids = {op.work_center_id for op in operations.values()}
+    centers = {wc.pk: wc for wc in WorkCenter.objects.filter(pk__in=center_ids).select_related("calendar")}
+    machines_of: dict[int, list[Machine]] = defaultdict(list)
+    for machine in (
+        Machine.objects.filter(work_center__in=center_ids, active=True)
+        .select_related("calendar", "work_center__calendar")
+        .prefetch_related("calendar__shifts", "work_center__calendar__shifts")
+        .order_by("code")
+    ):
+        machines_of[machine.work_center_id].append(machine)
+    missing = sorted(centers[pk].code for pk in center_ids if not machines_of[pk])
+    if missing:
+        raise ValidationError(
+            _("Work centers without an active machine cannot be scheduled: %(codes)s.") % {"codes": ", ".join(missing)},
+            code="no_machine",
+        )
+    windows_of: dict[int, list[MachineWindow]] = defaultdict(list)
+    for window in MachineWindow.objects.filter(
+        Q(schedule__isnull=True) | Q(schedule=schedule), start__lt=horizon_end, end__gt=origin
+    ):
+        windows_of[window.machine_id].append(window)
+    changeovers: dict[int, dict] = defaultdict(dict)
+    for row in Changeover.objects.filter(work_center__in=center_ids):
+        changeovers[row.work_center_id][row.from_family_id, row.to_family_id] = row.minutes
+
+    built = Built(problem=None, origin=origin, operations=operations)  # type: ignore[arg-type]
+    machines = {}
+    for center_id, center_machines in machines_of.items():
+        for machine in center_machines:
+            machines[machine.pk] = plain.Machine(
+                key=machine.pk,
+                windows=_machine_windows(built, machine, windows_of[machine.pk], horizon_end, horizon),
+                split=centers[center_id].split_across_breaks,
+                changeovers=changeovers.get(center_id, {}),
+            )
+    jobs, tasks = {}, []
+    index_in_job: dict[int, int] = defaultdict(int)
+    for op in operations.values():
+        job = op.job
+        if job.pk not in jobs:
+            jobs[job.pk] = plain.Job(key=job.pk, due=built.minute(job.due), weight=job.weight)
+        index = index_in_job[job.pk]
+        index_in_job[job.pk] += 1
+        release = max(0, built.minute(job.material_ready)) if job.material_ready and index == 0 else 0
+        placement = (
+            plain.Placement(op.machine_id, built.minute(op.start))
+            if op.machine_id in machines and op.start is not None
+            else None
+        )
+        fixed = None
+        eligible = tuple(m.pk for m in machines_of[op.work_center_id])
+        if op.fixed == FixedReason.STARTED:
+            machine_key = placement.machine if placement else eligible[0]
+            found = span(machines[machine_key], 0, op.run_minutes, horizon)
+            fixed = plain.Placement(machine_key, found[0] if found else 0)
+        elif op.fixed and placement is not None and placement.start >= 0:
+            fixed = placement
+        tasks.append(
+            plain.Task(
+                key=op.pk,
+                job=job.pk,
+                index=index,
+                machines=eligible,
+                run=op.run_minutes,
+                setup=op.setup_minutes,
+                family=job.item.category_id,
+                gap=op.gap_minutes,
+                release=release,
+                fixed=fixed,
+                hint=None if schedule.full_replan else placement,
+            )
+        )
+    codes = {machine.pk: machine.code for center_machines in machines_of.values() for machine in center_machines}
+    built.problem = plain.Problem(
+        names=_PlanNames(built, codes),
+        machines=machines,
+        jobs=jobs,
+        tasks=tasks,
+        horizon=horizon,
+        tardiness_weight=schedule.tardiness_weight,
+        makespan_weight=schedule.makespan_weight,
+        setup_weight=schedule.setup_weight,
+    )
+    return built
+
+
+class _PlanNames(plain.Names):
+    """Messages in the planner's terms: order and operation, machine code, local time."""
+
+    def __init__(self, built: Built, codes: dict[int, str]) -> None:
+        self.built, self.codes = built, codes
+
+    def task(self, task: plain.Task) -> str:
+        op = self.built.operations[task.key]
+        return f"{op.job.reference} op {op.seq}"
+
+    def machine(self, key: int) -> str:
+        return self.codes.get(key, str(key))
+
+    def time(self, minute: int) -> str:
+        return timezone.localtime(self.built.at(minute)).strftime("%Y-%m-%d %H:%M")
+
+
+def _machine_windows(
+    built: Built, machine: Machine, changes: list[MachineWindow], horizon_end: datetime.datetime, horizon: int
+) -> tuple[plain.Window, ...] | None:
+    """Working time in minutes: the calendar's shifts, plus extra shifts, less downtime."""
+    calendar = machine.effective_calendar
+    if calendar is None and not changes:
+        return None
+    if calendar is None:
+        working = [(0, horizon)]
+    else:
+        working = [
+            (built.minute(a, up=True), built.minute(b))
+            for a, b in working_intervals(calendar=calendar, start=built.origin, end=horizon_end)
+        ]
+    for change in changes:
+        a, b = max(0, built.minute(change.start)), min(horizon, built.minute(change.end))
+        if a >= b:
+            continue
+        change_with = _union if change.kind == MachineWindowKind.EXTRA else _subtract
+        working = change_with(working, (a, b))
+    return tuple(working)
+
+
+def _union(windows: list[plain.Window], extra: plain.Window) -> list[plain.Window]:
+    merged: list[plain.Window] = []
+    for a, b in sorted([*windows, extra]):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _subtract(windows: list[plain.Window], down: plain.Window) -> list[plain.Window]:
+    left = []
+    for a, b in windows:
+        if b <= down[0] or a >= down[1]:
+            left.append((a, b))
+            continue
+        if a < down[0]:
+            left.append((a, down[0]))
+        if b > down[1]:
+            left.append((down[1], b))
+    return left
+
+
+def schedule_solve(*, schedule: Schedule, report: Report | None = None) -> Schedule:
+    """Solve a schedule and store its answer; a failure is recorded on it with the reason."""
+    report = report or (lambda percent, message: None)
+    began = time.monotonic()
+    Schedule.objects.filter(pk=schedule.pk).update(state=ScheduleState.SOLVING, error="")
+    horizon_days = schedule.horizon_days
+    try:
+        while True:
+            built = schedule_build(schedule, horizon_days)
+            try:
+                solution = solve(
+                    built.problem,
+                    time_limit=schedule.time_limit_seconds,
+                    keep_previous=not schedule.full_replan,
+                    report=lambda fraction, message: report(int(fraction * 100), message),
+                )
+                break
+            except HorizonTooShort:
+                if horizon_days >= MAX_HORIZON_DAYS:
+                    raise ValidationError(
+                        _("The operations do not fit into %(days)s days of machine time.") % {"days": horizon_days},
+                        code="horizon",
+                    ) from None
+                horizon_days = min(MAX_HORIZON_DAYS, horizon_days * 2)
+    except ValidationError as exc:
+        Schedule.objects.filter(pk=schedule.pk).update(state=ScheduleState.FAILED, error=" ".join(exc.messages))
+        raise
+    _store(schedule, built, solution, horizon_days, time.monotonic() - began)
+    schedule.refresh_from_db()
+    return schedule
+
+
+def _store(schedule: Schedule, built: Built, solution: plain.Solution, horizon_days: int, seconds: float) -> None:
+    with transaction.atomic():
+        rows = []
+        for key, placed in solution.assignments.items():
+            op = built.operations[key]
+            op.machine_id, op.start, op.end = placed.machine, built.at(placed.start), built.at(placed.end)
+            op.applied_setup_minutes = placed.setup
+            rows.append(op)
+        ScheduleOperation.objects.bulk_update(rows, ["machine", "start", "end", "applied_setup_minutes"], 1000)
+        _store_kpis(
+            schedule,
+            built,
+            solution,
+            state=ScheduleState.SOLVED,
+            horizon_days=horizon_days,
+            solver_status=solution.status,
+            solve_seconds=Decimal(f"{solution.solve_seconds:.3f}"),
+            total_seconds=Decimal(f"{seconds:.3f}"),
+            decomposed=solution.decomposed,
+            solved_at=timezone.now(),
+        )
+
+
+def schedule_solve_start(*, schedule: Schedule, user: Any = None, publish: bool = False) -> TaskRun:
+    """Queue the solving of a schedule on a worker; its progress shows on the run's page."""
+    if schedule.state in (ScheduleState.SOLVING, ScheduleState.PUBLISHED, ScheduleState.SUPERSEDED):
+        raise ValidationError(
+            _("This schedule is %(state)s: make a new one.") % {"state": schedule.get_state_display().lower()},
+            code="state",
+        )
+    run = task_run_start(
+        task_name=SCHEDULE_TASK,
+        title=_("Scheduling: %(name)s") % {"name": schedule.name},
+        params={"schedule": schedule.pk, "publish": publish},
+        user=user,
+    )
+    Schedule.objects.filter(pk=schedule.pk).update(task_run=run)
+    return run
+
+
+# --- publishing and moving ----------------------------------------------------------------------------------
+
+
+def schedule_publish(*, schedule: Schedule, user: Any = None) -> Schedule:
+    """Make a solved schedule the plan the shop floor works to; the previous one is superseded."""
+    with transaction.atomic():
+        schedule = Schedule.objects.select_for_update().get(pk=schedule.pk)
+        if schedule.state != ScheduleState.SOLVED:
+            raise ValidationError(_("Only a solved schedule can be published."), code="state")
+        if schedule.jobs.filter(production_order__isnull=True, planned_order__isnull=True).exists():
+            raise ValidationError(
+                _("This scenario has what-if orders: enter them as production orders and schedule again."),
+                code="what_if_orders",
+            )
+        Schedule.objects.filter(state=ScheduleState.PUBLISHED).update(state=ScheduleState.SUPERSEDED)
+        # What the scenario assumed about machines is now the plan's assumption.
+        schedule.machine_windows.update(schedule=None)
+        schedule.state = ScheduleState.PUBLISHED
+        schedule.published_at = timezone.now()
+        schedule.published_by = user if getattr(user, "is_authenticated", False) else None
+        schedule.save(update_fields=["state", "published_at", "published_by", "updated_at"])
+    return schedule
+
+
+def operation_move(
+    *, operation: ScheduleOperation, machine: Machine, start: datetime.datetime, user: Any = None
+) -> ScheduleOperation:
+    """A planner places an operation on a machine at a time; it then stays there (pinned).
+
+    Refused, with the reason, when the move breaks a rule: another machine's work center, outside the
+    machine's working time, over another operation, before its predecessor or after its successor, inside
+    the frozen horizon, or an operation already started.
+    """
+    with transaction.atomic():
+        schedule = Schedule.objects.select_for_update().get(pk=operation.job.schedule_id)
+        if schedule.state not in (ScheduleState.SOLVED, ScheduleState.PUBLISHED):
+            raise ValidationError(_("Solve the schedule before moving its operations."), code="state")
+        operation = ScheduleOperation.objects.select_related("job").get(pk=operation.pk)
+        start = _floor_minute(start)
+        if operation.fixed == FixedReason.STARTED:
+            raise ValidationError(_("This operation has started on the shop floor: it cannot move."), code="started")
+        if min(start, operation.start) < schedule.frozen_until:
+            raise ValidationError(
+                _("Nothing moves inside the frozen horizon (until %(until)s).")
+                % {"until": timezone.localtime(schedule.frozen_until).strftime("%Y-%m-%d %H:%M")},
+                code="frozen",
+            )
+        built = schedule_build(schedule)
+        if machine.pk not in built.problem.machines or machine.work_center_id != operation.work_center_id:
+            raise ValidationError(
+                {
+                    "machine": _("%(machine)s is not an active machine of work center %(wc)s.")
+                    % {"machine": machine.code, "wc": operation.work_center.code}
+                },
+            )
+        solution = stored_solution(built)
+        moved = _replace(built, solution, operation.pk, machine.pk, built.minute(start))
+        problems = task_violations(built.problem, moved, operation.pk)
+        if problems:
+            raise ValidationError([problem.message for problem in problems], code="rule")
+        changed = {key: placed for key, placed in moved.assignments.items() if solution.assignments[key] != placed}
+        rows = []
+        for key, placed in changed.items():
+            row = built.operations[key]
+            row.machine_id, row.start, row.end = placed.machine, built.at(placed.start), built.at(placed.end)
+            row.applied_setup_minutes = placed.setup
+            if key == operation.pk:
+                row.fixed = FixedReason.PINNED
+            rows.append(row)
+        ScheduleOperation.objects.bulk_update(rows, ["machine", "start", "end", "applied_setup_minutes", "fixed"])
+        _store_kpis(schedule, built, moved)
+    operation.refresh_from_db()
+    return operation
+
+
+def stored_solution(built: Built) -> plain.Solution:
+    """The placements stored on the schedule, as a plain solution (to check, or to change one of)."""
+    return plain.Solution(
+        assignments={
+            key: plain.Assignment(
+                machine=op.machine_id,
+                start=built.minute(op.start),
+                end=built.minute(op.end),
+                setup=op.applied_setup_minutes or 0,
+            )
+            for key, op in built.operations.items()
+            if op.machine_id is not None
+        },
+        status="FEASIBLE",
+    )
+
+
+def _replace(built: Built, solution: plain.Solution, key: int, machine_key: int, start: int) -> plain.Solution:
+    """The solution with one task moved, and the setups (and so the ends) of the tasks that now follow
+    it, or that followed it before, recomputed; nothing else moves."""
+    problem = built.problem
+    tasks = {task.key: task for task in problem.tasks}
+    assignments = dict(solution.assignments)
+    old_machine = assignments[key].machine if key in assignments else None
+    assignments[key] = plain.Assignment(machine_key, start, start, 0)
+    for machine in {machine_key, old_machine} - {None}:
+        order = sorted(
+            (k for k, a in assignments.items() if a.machine == machine), key=lambda k: (assignments[k].start, k)
+        )
+        before = None
+        for k in order:
+            placed = assignments[k]
+            setup = problem.setup_between(machine, tasks[before] if before else None, tasks[k])
+            if k == key or setup != placed.setup:
+                found = span(problem.machines[machine], placed.start, setup + tasks[k].run, problem.horizon)
+                end = found[1] if found and found[0] == placed.start else placed.start + setup + tasks[k].run
+                assignments[k] = plain.Assignment(machine, placed.start, end, setup)
+            before = k
+    return plain.Solution(assignments, solution.status)
+
+
+def _store_kpis(schedule: Schedule, built: Built, solution: plain.Solution, **fields: Any) -> None:
+    """Each job's end and lateness, and the schedule's KPIs (with any other fields given)."""
+    kpis = plain.kpis(built.problem, solution)
+    jobs = []
+    for job in ScheduleJob.objects.filter(schedule=schedule):
+        end = kpis.job_ends.get(job.pk)
+        job.end = built.at(end) if end is not None else None
+        job.tardiness_minutes = max(0, end - built.problem.jobs[job.pk].due) if end is not None else None
+        jobs.append(job)
+    ScheduleJob.objects.bulk_update(jobs, ["end", "tardiness_minutes"], 1000)
+    Schedule.objects.filter(pk=schedule.pk).update(
+        weighted_tardiness=kpis.weighted_tardiness,
+        tardy_orders=kpis.tardy_jobs,
+        makespan_minutes=kpis.makespan,
+        setup_minutes=kpis.setup_minutes,
+        **fields,
+    )
