@@ -22,6 +22,7 @@ from erp.models import (
 )
 from plm.choices import RevisionState
 from plm.models import BomLine, BomRevision, RoutingOperation, RoutingRevision
+from tests.aps.scheduling_plant import Shop
 from tests.erp.conftest import company, customer, supplier  # noqa: F401  (shared fixtures)
 from tests.wms.conftest import bin_, receive, warehouse  # noqa: F401
 
@@ -148,3 +149,8 @@ class Plant:
 @pytest.fixture
 def plant(warehouse, bin_, receive, customer, supplier):  # noqa: F811
     return Plant(stock_at=warehouse, locate=bin_, post_receipt=receive, sold_to=customer, bought_from=supplier)
+
+
+@pytest.fixture
+def shop(warehouse):  # noqa: F811
+    return Shop(warehouse)

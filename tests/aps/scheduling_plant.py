@@ -5,7 +5,6 @@ import datetime
 import itertools
 from decimal import Decimal
 
-import pytest
 from django.utils import timezone
 
 from aps.scheduling.check import violations
@@ -14,7 +13,6 @@ from core.choices import Procurement, Weekday
 from core.models import Item, ItemCategory, Machine, Shift, Unit, WorkCalendar, WorkCenter
 from erp.choices import OperationState, ProductionOrderState
 from erp.models import ProductionOperation, ProductionOrder
-from tests.wms.conftest import warehouse  # noqa: F401  (shared fixture)
 
 # Monday 2026-11-23 06:00 in the test time zone: the schedules' "now".
 NOW = timezone.make_aware(datetime.datetime(2026, 11, 23, 6, 0))
@@ -90,8 +88,3 @@ def assert_valid(schedule):
     built = schedule_build(schedule)
     found = violations(built.problem, stored_solution(built))
     assert found == [], [v.message for v in found]
-
-
-@pytest.fixture
-def shop(warehouse):  # noqa: F811
-    return Shop(warehouse)

@@ -11,7 +11,7 @@ from aps.choices import FixedReason, MachineWindowKind, ScheduleState
 from aps.models import Changeover, MachineWindow, ScheduleOperation
 from aps.services.scheduling import operation_move, schedule_create, schedule_publish, schedule_solve
 from erp.choices import OperationState
-from tests.aps.scheduling_plant import NOW, assert_valid, at, shop  # noqa: F401
+from tests.aps.scheduling_plant import NOW, assert_valid, at
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,11 @@ DAY = NOW.date()
 def placed(order):
     """The order's operations in the schedule: (machine code, start, end) in minutes from NOW."""
     rows = ScheduleOperation.objects.filter(operation__order=order).select_related("machine").order_by("seq")
-    return [(row.machine.code, int((row.start - NOW).total_seconds() // 60), int((row.end - NOW).total_seconds() // 60)) for row in rows]
+    return [(row.machine.code, _minutes(row.start), _minutes(row.end)) for row in rows]
+
+
+def _minutes(moment):
+    return int((moment - NOW).total_seconds() // 60)
 
 
 def test_the_urgent_order_goes_first_and_operations_keep_their_sequence(shop):
