@@ -4,10 +4,12 @@ from typing import Any
 
 from celery import shared_task
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from aps.models import Schedule
+from aps.selectors.scheduling import schedule_deviations
 from aps.services.mrp import MRP_TASK, Progress, mrp_run, mrp_run_start
-from aps.services.scheduling import SCHEDULE_TASK, schedule_publish, schedule_solve
+from aps.services.scheduling import SCHEDULE_TASK, reschedule_propose, schedule_publish, schedule_solve
 from core.models import TaskRun
 from core.services.progress import task_run_execute
 
@@ -63,3 +65,20 @@ def schedule_solve_task(run_id: str) -> None:
         }
 
     task_run_execute(run_id=run_id, work=work)
+
+
+@shared_task(name="aps.tasks.schedule_nightly")
+def schedule_nightly() -> None:
+    """Celery beat's nightly schedule, after MRP: proposed like any other, published if planners said so."""
+    reschedule_propose(reason="Nightly schedule")
+
+
+@shared_task(name="aps.tasks.schedule_watch")
+def schedule_watch() -> str:
+    """Compare the shop floor with the published schedule; propose a new one when it has drifted."""
+    latest = Schedule.objects.filter(is_scenario=False).order_by("-created_at").first()
+    deviations = schedule_deviations(now=timezone.now(), since=latest.created_at if latest else None)
+    if not deviations:
+        return "on plan"
+    proposed = reschedule_propose(reason=" ".join(deviations))
+    return f"proposed schedule {proposed.pk}" if proposed else "a scheduling run is already under way"

@@ -5,11 +5,14 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from aps.choices import ScheduleState
-from aps.models import Schedule, ScheduleOperation
+from aps.choices import MachineWindowKind, ScheduleState
+from aps.models import MachineWindow, Schedule, ScheduleOperation
 from core.models import Machine
 from core.selectors.calendars import working_hours
+from erp.choices import OperationState
 
 
 @dataclass(frozen=True)
@@ -74,3 +77,51 @@ def _available_minutes(machine: Machine, start: datetime.datetime, end: datetime
     if calendar is None:
         return int((end - start).total_seconds() // 60)
     return round(working_hours(calendar=calendar, start=start, end=end) * 60)
+
+
+# An operation this late against the published plan asks for a new schedule.
+LATE_AFTER = datetime.timedelta(minutes=30)
+
+
+def schedule_deviations(*, now: datetime.datetime, since: datetime.datetime | None = None) -> list[str]:
+    """What the shop floor reports that the published schedule did not plan, as sentences: operations
+    that should have started or finished by now (by more than LATE_AFTER), machines taken down over
+    planned work, and scrap reported on scheduled operations. Only what arose after `since`."""
+    schedule = published_schedule()
+    if schedule is None:
+        return []
+    since = max(since or schedule.published_at or schedule.created_at, schedule.published_at or schedule.created_at)
+    planned = ScheduleOperation.objects.filter(job__schedule=schedule, operation__isnull=False).select_related(
+        "job", "machine"
+    )
+    found = []
+    not_started = (OperationState.PENDING, OperationState.READY)
+    for op in planned.filter(
+        operation__state__in=not_started, start__lt=now - LATE_AFTER, start__gte=since - LATE_AFTER
+    ):
+        found.append(_("%(op)s has not started (planned %(at)s).") % {"op": _op(op), "at": _time(op.start)})
+    for op in planned.filter(
+        operation__state=OperationState.IN_PROGRESS, end__lt=now - LATE_AFTER, end__gte=since - LATE_AFTER
+    ):
+        found.append(_("%(op)s is not finished (planned %(at)s).") % {"op": _op(op), "at": _time(op.end)})
+    downs = MachineWindow.objects.filter(
+        schedule__isnull=True, kind=MachineWindowKind.DOWN, created_at__gt=since
+    ).select_related("machine")
+    for window in downs:
+        hit = planned.filter(machine=window.machine, start__lt=window.end, end__gt=window.start).count()
+        if hit:
+            found.append(
+                _("%(machine)s is down from %(start)s to %(end)s over %(count)s planned operations.")
+                % {"machine": window.machine.code, "start": _time(window.start), "end": _time(window.end), "count": hit}
+            )
+    for op in planned.filter(operation__scrap_qty__gt=0, operation__updated_at__gt=since):
+        found.append(_("%(op)s reported scrap: the order needs more work.") % {"op": _op(op)})
+    return found
+
+
+def _op(op: ScheduleOperation) -> str:
+    return f"{op.job.reference} op {op.seq}" + (f" on {op.machine.code}" if op.machine else "")
+
+
+def _time(moment: datetime.datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")

@@ -41,6 +41,7 @@ from aps.scheduling.check import task_violations
 from aps.scheduling.greedy import HorizonTooShort, span
 from aps.scheduling.solver import solve
 from aps.selectors.mrp import current_run
+from core.choices import TaskRunStatus
 from core.models import Item, Machine, TaskRun, WorkCenter
 from core.selectors.calendars import working_intervals
 from core.services.progress import task_run_start
@@ -56,7 +57,8 @@ SCHEDULED_STATES = (ProductionOrderState.FIRM, ProductionOrderState.RELEASED, Pr
 Report = Callable[[int, str], None]
 
 
-def _minutes(value: Decimal) -> int:
+def whole_minutes(value: Decimal) -> int:
+    """Minutes as the scheduler counts them: whole, rounded up."""
     return math.ceil(value) if value > 0 else 0
 
 
@@ -79,9 +81,11 @@ def schedule_create(
     include_planned: bool | None = None,
     full_replan: bool = False,
     reason: str = "",
+    orders: Iterable[ProductionOrder] | None = None,
 ) -> Schedule:
     """A new schedule of every open operation of firm, released and started production orders (and, if
-    asked, of planned ones), starting from where the published plan has them."""
+    asked, of planned ones), starting from where the published plan has them. `orders` limits it to
+    those production orders (a benchmark's, say)."""
     settings = SchedulingSettings.load()
     now = _floor_minute(now or timezone.now())
     include_planned = settings.include_planned_orders if include_planned is None else include_planned
@@ -101,7 +105,7 @@ def schedule_create(
         )
         material = _material_ready(schedule)
         published = _published_placements()
-        for order in _orders(include_planned):
+        for order in _orders(include_planned, orders):
             _add_order_job(schedule, order, material.get(("order", order.pk)), published)
         if include_planned:
             for planned in _planned_orders():
@@ -109,12 +113,14 @@ def schedule_create(
     return schedule
 
 
-def _orders(include_planned: bool) -> Iterable[ProductionOrder]:
+def _orders(include_planned: bool, only: Iterable[ProductionOrder] | None) -> Iterable[ProductionOrder]:
     states = (*SCHEDULED_STATES, ProductionOrderState.PLANNED) if include_planned else SCHEDULED_STATES
     operations = ProductionOperation.objects.exclude(state=OperationState.DONE).order_by("seq")
+    chosen = ProductionOrder.objects.filter(state__in=states)
+    if only is not None:
+        chosen = chosen.filter(pk__in=[order.pk for order in only])
     return (
-        ProductionOrder.objects.filter(state__in=states)
-        .select_related("item")
+        chosen.select_related("item")
         .prefetch_related(Prefetch("operations", queryset=operations))
         .order_by("due_date", "pk")
     )
@@ -191,9 +197,9 @@ def _add_order_job(
             seq=operation.seq,
             name=operation.name,
             work_center_id=operation.work_center_id,
-            setup_minutes=0 if started else _minutes(operation.setup_minutes),
-            run_minutes=_minutes(operation.run_minutes_per_unit * left),
-            gap_minutes=_minutes(previous_move + operation.queue_minutes),
+            setup_minutes=0 if started else whole_minutes(operation.setup_minutes),
+            run_minutes=whole_minutes(operation.run_minutes_per_unit * left),
+            gap_minutes=whole_minutes(previous_move + operation.queue_minutes),
         )
         previous_move = operation.move_minutes
         if before is not None:
@@ -249,9 +255,9 @@ def _add_routing_job(
                 seq=operation.seq,
                 name=operation.name,
                 work_center_id=operation.work_center_id,
-                setup_minutes=_minutes(operation.setup_minutes),
-                run_minutes=_minutes(operation.run_minutes_per_unit * quantity),
-                gap_minutes=_minutes(previous_move + operation.queue_minutes),
+                setup_minutes=whole_minutes(operation.setup_minutes),
+                run_minutes=whole_minutes(operation.run_minutes_per_unit * quantity),
+                gap_minutes=whole_minutes(previous_move + operation.queue_minutes),
             )
         )
         previous_move = operation.move_minutes
@@ -356,6 +362,7 @@ class Built:
     problem: plain.Problem
     origin: datetime.datetime
     operations: dict[int, ScheduleOperation]
+    machines_of: dict[int, tuple[int, ...]]  # work center -> its active machines
 
     def at(self, minute: int) -> datetime.datetime:
         return self.origin + minute * MINUTE
@@ -366,19 +373,21 @@ class Built:
         return whole + 1 if up and rest else whole
 
 
-def schedule_build(schedule: Schedule, horizon_days: int | None = None) -> Built:
-    """The schedule's operations, machines, calendars, windows and changeovers as plain data."""
+def schedule_build(schedule: Schedule, horizon_days: int | None = None, extra_centers: Iterable[int] = ()) -> Built:
+    """The schedule's operations, machines, calendars, windows and changeovers as plain data; the
+    machines of `extra_centers` too (where an order not in the schedule would go). An unsaved schedule
+    has no operations: only the machines."""
     origin = schedule.horizon_start
     horizon_days = horizon_days or schedule.horizon_days
     horizon_end = origin + datetime.timedelta(days=horizon_days)
     horizon = horizon_days * 24 * 60
     operations = {
         op.pk: op
-        for op in ScheduleOperation.objects.filter(job__schedule=schedule)
+        for op in ScheduleOperation.objects.filter(job__schedule_id=schedule.pk)
         .select_related("job__item", "work_center")
         .order_by("job_id", "seq")
     }
-    center_ids = {op.work_center_id for op in operations.values()}
+    center_ids = {op.work_center_id for op in operations.values()} | set(extra_centers)
     centers = {wc.pk: wc for wc in WorkCenter.objects.filter(pk__in=center_ids).select_related("calendar")}
     machines_of: dict[int, list[Machine]] = defaultdict(list)
     for machine in (
@@ -396,14 +405,19 @@ def schedule_build(schedule: Schedule, horizon_days: int | None = None) -> Built
         )
     windows_of: dict[int, list[MachineWindow]] = defaultdict(list)
     for window in MachineWindow.objects.filter(
-        Q(schedule__isnull=True) | Q(schedule=schedule), start__lt=horizon_end, end__gt=origin
+        Q(schedule__isnull=True) | Q(schedule_id=schedule.pk), start__lt=horizon_end, end__gt=origin
     ):
         windows_of[window.machine_id].append(window)
     changeovers: dict[int, dict] = defaultdict(dict)
     for row in Changeover.objects.filter(work_center__in=center_ids):
         changeovers[row.work_center_id][row.from_family_id, row.to_family_id] = row.minutes
 
-    built = Built(problem=None, origin=origin, operations=operations)  # type: ignore[arg-type]
+    built = Built(
+        problem=None,  # type: ignore[arg-type]
+        origin=origin,
+        operations=operations,
+        machines_of={center: tuple(m.pk for m in machines) for center, machines in machines_of.items()},
+    )
     machines = {}
     for center_id, center_machines in machines_of.items():
         for machine in center_machines:
@@ -596,6 +610,7 @@ def schedule_solve_start(*, schedule: Schedule, user: Any = None, publish: bool 
         user=user,
     )
     Schedule.objects.filter(pk=schedule.pk).update(task_run=run)
+    schedule.task_run = run
     return run
 
 
@@ -732,3 +747,23 @@ def _store_kpis(schedule: Schedule, built: Built, solution: plain.Solution, **fi
         setup_minutes=kpis.setup_minutes,
         **fields,
     )
+
+
+# --- the closed loop ----------------------------------------------------------------------------------------
+
+
+def schedule_running() -> bool:
+    return TaskRun.objects.filter(
+        task_name=SCHEDULE_TASK, status__in=[TaskRunStatus.PENDING, TaskRunStatus.RUNNING]
+    ).exists()
+
+
+def reschedule_propose(*, reason: str, user: Any = None) -> Schedule | None:
+    """A new schedule of the current orders, solved on a worker and, if the planners set auto-publish,
+    published; None when a scheduling run is already queued or running (it will see the same floor)."""
+    if schedule_running():
+        return None
+    with transaction.atomic():
+        schedule = schedule_create(user=user, reason=reason[:300])
+        schedule_solve_start(schedule=schedule, user=user, publish=SchedulingSettings.load().auto_publish)
+    return schedule

@@ -169,11 +169,14 @@ SPECTACULAR_SETTINGS = {
         "RevisionStateEnum": "plm.choices.RevisionState",
         "EcoStateEnum": "plm.choices.EcoState",
         "RequestStateEnum": "wms.choices.RequestState",
+        "ScheduleStateEnum": "aps.choices.ScheduleState",
+        "FixedReasonEnum": "aps.choices.FixedReason",
         # ... and fields named "kind" too.
         "PartnerKindEnum": "core.choices.PartnerKind",
         "LocationKindEnum": "wms.choices.LocationKind",
         "MoveKindEnum": "wms.choices.MoveKind",
         "RequestKindEnum": "wms.choices.RequestKind",
+        "MachineWindowKindEnum": "aps.choices.MachineWindowKind",
         "SalesOrderStateEnum": "erp.choices.SalesOrderState",
         "PurchaseOrderStateEnum": "erp.choices.PurchaseOrderState",
         "ProductionOrderStateEnum": "erp.choices.ProductionOrderState",
@@ -216,6 +219,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "aps.tasks.mrp_nightly",
         "schedule": crontab(hour=env.int("TAKT_MRP_NIGHTLY_HOUR", default=2), minute=0),
     },
+    # The finite schedule: re-planned every night after MRP, and watched against the shop floor.
+    "schedule-nightly": {
+        "task": "aps.tasks.schedule_nightly",
+        "schedule": crontab(hour=env.int("TAKT_MRP_NIGHTLY_HOUR", default=2), minute=30),
+    },
+    "schedule-watch": {
+        "task": "aps.tasks.schedule_watch",
+        "schedule": 300.0,
+    },
     "plan-replenishment": {
         "task": "wms.tasks.plan_replenishment",
         "schedule": 1800.0,
@@ -240,6 +252,10 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "aps.plansupply",
     "aps.pegging",
     "aps.mrpexception",
+    # A schedule's jobs and operations: copied from the orders and rewritten by every solve; the
+    # schedule itself (who made, solved and published it) is audited.
+    "aps.schedulejob",
+    "aps.scheduleoperation",
     # Ledgers that are their own audit trail (immutable, each row names its source and who posted it):
     # logging them again would cost queries on every stock move.
     "erp.journalentry",

@@ -1,0 +1,64 @@
+"""Capable-to-promise: material from the MRP plan, capacity from the published schedule."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from aps.selectors.promise import capable_to_promise
+from aps.services.mrp import mrp_run
+from aps.services.scheduling import schedule_publish
+from plm.choices import RevisionState
+from plm.models import RoutingOperation, RoutingRevision
+from tests.aps.conftest import TODAY, day
+from tests.aps.scheduling_plant import NOW
+
+pytestmark = pytest.mark.django_db
+
+
+def routing(item, work_center, minutes_per_unit):
+    revision = RoutingRevision.objects.create(item=item, revision="A", state=RevisionState.RELEASED)
+    RoutingOperation.objects.create(
+        routing=revision, seq=10, work_center=work_center, run_minutes_per_unit=Decimal(minutes_per_unit)
+    )
+
+
+def test_stock_not_committed_elsewhere_is_promised_at_once(plant):
+    bike = plant.item("BIKE", make=True)
+    plant.stock(bike, 10)
+    plant.sale(bike, 4, day(3))
+    mrp_run(today=TODAY)
+
+    promise = capable_to_promise(item=bike, quantity=Decimal(6), requested_date=day(1), now=NOW)
+    assert (promise.date, promise.from_stock, promise.on_time) == (TODAY, Decimal(6), True)
+
+    # 7 would take one the confirmed order needs: that one has to be made.
+    short = capable_to_promise(item=bike, quantity=Decimal(7), requested_date=day(1), now=NOW)
+    assert short.from_stock == Decimal(6)
+
+
+def test_a_short_component_and_the_machines_set_the_date(plant, shop):
+    press = shop.work_center("PRESS")  # no calendar: around the clock
+    frame = plant.item("FRAME", make=True)
+    tube = plant.item("TUBE", lead=10)
+    plant.bom(frame, [(tube, 2, 0)])
+    routing(frame, press, 60)  # an hour a frame
+    plant.stock(tube, 4)  # two frames' worth
+    mrp_run(today=TODAY)
+
+    promise = capable_to_promise(item=frame, quantity=Decimal(2), requested_date=day(1), now=NOW)
+    assert promise.material_date == TODAY
+    assert promise.production_end == NOW + datetime.timedelta(hours=2)
+    assert promise.date == TODAY and promise.on_time
+
+    # Five frames need tubes bought (10 days), then 5 hours of pressing.
+    later = capable_to_promise(item=frame, quantity=Decimal(5), requested_date=day(1), now=NOW)
+    assert later.material_date == day(10) and [c.from_stock for c in later.components] == [False]
+    assert later.date == day(10) and later.days_late == 9
+
+    # The published schedule has the press busy for two days: the frames come after.
+    shop.order(shop.item("OTHER"), 1, day(5), [(press, 48 * 60)])
+    schedule_publish(schedule=shop.solve())
+    busy = capable_to_promise(item=frame, quantity=Decimal(2), requested_date=day(1), now=NOW)
+    assert busy.production_end == NOW + datetime.timedelta(hours=50)
+    assert busy.date == day(2)
