@@ -31,9 +31,8 @@ from aps.scheduling.problem import Assignment, Job, Machine, Placement, Problem,
 WINDOW_TASKS = 400
 PRESOLVE_TASKS = 200
 # When the previous plan is kept (not a full re-plan), each minute a task moves costs 1 and each
-# machine change MACHINE_CHANGE_COST, against the objective multiplied by STABILITY_SCALE.
+# machine change MACHINE_CHANGE_COST, on top of the objective: a task moves only for a gain.
 MACHINE_CHANGE_COST = 60
-STABILITY_SCALE = 10
 
 Report = Callable[[float, str], None]  # (fraction done, message)
 
@@ -241,7 +240,6 @@ class _WindowModel:
     # --- tasks ---------------------------------------------------------------------------------------------
     def _tasks(self) -> None:
         model, horizon = self.model, self.window.horizon
-        by_key = {task.key: task for task in self.window.tasks}
         for task in self.window.tasks:
             earliest = max(task.release, self.window.earliest.get(task.key, 0))
             if task.fixed is not None:
@@ -259,17 +257,11 @@ class _WindowModel:
                 self._alternative(task, machine_key, present, earliest)
             if len(machines) > 1:
                 model.add_exactly_one(self.present[task.key, m] for m in machines)
-            previous = by_key.get(self._previous_key(task))
+        in_window = {(task.job, task.index): task for task in self.window.tasks}
+        for task in self.window.tasks:
+            previous = in_window.get((task.job, task.index - 1))
             if previous is not None:
-                model.add(start >= self.ends[previous.key] + task.gap)
-
-    def _previous_key(self, task: Task) -> int | None:
-        if not task.index:
-            return None
-        for other in self.window.tasks:  # small windows; called once per task
-            if other.job == task.job and other.index == task.index - 1:
-                return other.key
-        return None
+                model.add(self.starts[task.key] >= self.ends[previous.key] + task.gap)
 
     def _alternative(self, task: Task, machine_key: int, present, earliest: int) -> None:
         model, horizon = self.model, self.window.horizon
@@ -404,7 +396,7 @@ class _WindowModel:
         if self.window.compact:
             goal += sum(self.ends[task.key] for task in self.window.tasks if task.fixed is None)
         if disruption:
-            model.minimize(STABILITY_SCALE * goal + sum(disruption))
+            model.minimize(goal + sum(disruption))
         else:
             model.minimize(goal)
 
