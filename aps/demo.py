@@ -6,12 +6,27 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from aps.models import MasterScheduleEntry, MrpException, MrpRun, PlannedOrder
+from aps.choices import MachineWindowKind
+from aps.models import (
+    Changeover,
+    MachineWindow,
+    MasterScheduleEntry,
+    MrpException,
+    MrpRun,
+    PlannedOrder,
+    Schedule,
+    ScheduleOperation,
+)
 from aps.services.forecast import forecast_generate
 from aps.services.mrp import mrp_run
 from aps.services.schedule import schedule_from_forecast
+from aps.services.scheduling import schedule_create, schedule_publish, schedule_solve
+from core.models import ItemCategory, Machine, WorkCenter
 
 SCHEDULE_WEEKS = 13
+# Changing a line over from one product family to another (minutes): molds and assembly fixtures.
+CHANGEOVERS = {"MOLD": (15, 45), "ASSY": (10, 30)}  # same family, another family
+DEMO_SOLVE_SECONDS = 5
 
 
 def load() -> dict[str, int]:
@@ -24,9 +39,45 @@ def load() -> dict[str, int]:
         schedule_from_forecast(first_week=next_monday, weeks=SCHEDULE_WEEKS, user=planner)
     if not MrpRun.objects.exists():  # loading again keeps the plan; planners run MRP themselves
         mrp_run(today=today, user=planner)
+    _changeovers()
+    if not Schedule.objects.exists():
+        _schedule(planner)
     return {
         "forecast items": forecast_items,
         "master schedule entries": MasterScheduleEntry.objects.count(),
         "planned orders": PlannedOrder.objects.count(),
         "MRP exceptions": MrpException.objects.count(),
+        "scheduled operations": ScheduleOperation.objects.filter(job__schedule__state="published").count(),
     }
+
+
+def _changeovers() -> None:
+    families = list(ItemCategory.objects.all())
+    for code, (same, other) in CHANGEOVERS.items():
+        work_center = WorkCenter.objects.get(code=code)
+        for before in families:
+            for after in families:
+                Changeover.objects.update_or_create(
+                    work_center=work_center,
+                    from_family=before,
+                    to_family=after,
+                    defaults={"minutes": same if before == after else other},
+                )
+
+
+def _schedule(planner) -> None:
+    """This week's plan on the machines, planned orders included, with next Wednesday's press service."""
+    now = timezone.now()
+    wednesday = timezone.localdate(now) + datetime.timedelta(days=(2 - timezone.localdate(now).weekday()) % 7 or 7)
+    service = timezone.make_aware(datetime.datetime.combine(wednesday, datetime.time(6)))
+    MachineWindow.objects.get_or_create(
+        machine=Machine.objects.get(code="PRESS-2"),
+        kind=MachineWindowKind.DOWN,
+        start=service,
+        end=service + datetime.timedelta(hours=4),
+        defaults={"reason": "Preventive maintenance"},
+    )
+    schedule = schedule_create(user=planner, include_planned=True, reason="Demo: this week's plan")
+    schedule.time_limit_seconds = DEMO_SOLVE_SECONDS
+    schedule.save(update_fields=["time_limit_seconds"])
+    schedule_publish(schedule=schedule_solve(schedule=schedule), user=planner)
