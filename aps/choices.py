@@ -69,3 +69,9 @@ class FixedReason(models.TextChoices):
     STARTED = "started", _("Started on the shop floor")
     FROZEN = "frozen", _("Inside the frozen horizon")
     PINNED = "pinned", _("Placed by a planner")
+
+
+class JobSource(models.TextChoices):
+    PRODUCTION_ORDER = "production_order", _("Production order")
+    PLANNED_ORDER = "planned_order", _("Planned order (MRP)")
+    WHAT_IF = "what_if", _("What-if order")

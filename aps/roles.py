@@ -14,4 +14,12 @@ MODEL_ACCESS = {
     "aps.demandforecast": Access(view=OFFICE, manage=PLANNERS),
     "aps.demandforecastperiod": Access(view=OFFICE, manage=PLANNERS | {Role.SALES}),
     "aps.masterscheduleentry": Access(view=STAFF - {Role.OPERATOR}, manage=PLANNERS),
+    # Finite-capacity scheduling: planners make, change and publish schedules; operators read the
+    # published one's operations, their dispatch list.
+    "aps.schedulingsettings": Access(view=OFFICE, manage=PLANNERS),
+    "aps.changeover": Access(view=OFFICE, manage=PLANNERS),
+    "aps.machinewindow": Access(view=OFFICE, manage=PLANNERS),
+    "aps.schedule": Access(view=OFFICE | {Role.OPERATOR}, manage=PLANNERS),
+    "aps.schedulejob": Access(view=OFFICE | {Role.OPERATOR}, manage=PLANNERS),
+    "aps.scheduleoperation": Access(view=OFFICE | {Role.OPERATOR}, manage=PLANNERS),
 }

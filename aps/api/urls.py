@@ -1,9 +1,9 @@
 from rest_framework.routers import DefaultRouter
 
-from aps.api import mrp, planning
+from aps.api import mrp, planning, scheduling
 
 router = DefaultRouter()
-for area in (mrp, planning):
+for area in (mrp, planning, scheduling):
     area.register(router)
 
-urlpatterns = router.urls
+urlpatterns = [*scheduling.urls(), *router.urls]

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from aps.choices import FixedReason, MachineWindowKind, ScheduleState, SolverStatus
+from aps.choices import FixedReason, JobSource, MachineWindowKind, ScheduleState, SolverStatus
 from core.models.base import TaktModel
 
 QUANTITY = {"max_digits": 18, "decimal_places": 6}
@@ -180,9 +180,8 @@ class ScheduleJob(TaktModel):
     production_order = models.ForeignKey(
         "erp.ProductionOrder", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    planned_order = models.ForeignKey(
-        "aps.PlannedOrder", null=True, blank=True, db_constraint=False, on_delete=models.SET_NULL, related_name="+"
-    )
+    # Not a link to MRP's planned order: every MRP run replaces those; the reference names it.
+    source = models.CharField(max_length=16, choices=JobSource.choices, default=JobSource.PRODUCTION_ORDER)
     item = models.ForeignKey("core.Item", on_delete=models.PROTECT, related_name="+")
     quantity = models.DecimalField(**QUANTITY)
     due = models.DateTimeField()

@@ -25,7 +25,14 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aps.choices import FixedReason, MachineWindowKind, PlannedOrderKind, PlannedOrderState, ScheduleState
+from aps.choices import (
+    FixedReason,
+    JobSource,
+    MachineWindowKind,
+    PlannedOrderKind,
+    PlannedOrderState,
+    ScheduleState,
+)
 from aps.models import (
     Changeover,
     MachineWindow,
@@ -216,7 +223,13 @@ def _add_order_job(
 
 def _add_planned_job(schedule: Schedule, planned: PlannedOrder, material_ready: datetime.datetime | None) -> None:
     _add_routing_job(
-        schedule, planned.number, planned.item, planned.quantity, planned.due_date, material_ready, planned=planned
+        schedule,
+        planned.number,
+        planned.item,
+        planned.quantity,
+        planned.due_date,
+        material_ready,
+        source=JobSource.PLANNED_ORDER,
     )
 
 
@@ -228,7 +241,7 @@ def _add_routing_job(
     due_date: datetime.date,
     material_ready: datetime.datetime | None = None,
     order: ProductionOrder | None = None,
-    planned: PlannedOrder | None = None,
+    source: str = JobSource.PRODUCTION_ORDER,
     weight: int = 1,
 ) -> ScheduleJob | None:
     """A job whose operations come from the item's routing effective on its due date."""
@@ -239,7 +252,7 @@ def _add_routing_job(
         schedule=schedule,
         reference=reference,
         production_order=order,
-        planned_order=planned,
+        source=source,
         item=item,
         quantity=quantity,
         due=_day_start(due_date + datetime.timedelta(days=1)),
@@ -282,6 +295,8 @@ def scenario_create(*, based_on: Schedule, name: str, user: Any = None) -> Sched
             tardiness_weight=based_on.tardiness_weight,
             makespan_weight=based_on.makespan_weight,
             setup_weight=based_on.setup_weight,
+            full_replan=based_on.full_replan,
+            reason=based_on.reason,
             created_by=user if getattr(user, "is_authenticated", False) else None,
         )
         for job in based_on.jobs.prefetch_related("operations"):
@@ -318,8 +333,10 @@ def scenario_add_order(
     with transaction.atomic():
         schedule = Schedule.objects.select_for_update().get(pk=schedule.pk)
         _require_scenario(schedule)
-        number = schedule.jobs.filter(production_order__isnull=True, planned_order__isnull=True).count() + 1
-        job = _add_routing_job(schedule, f"WHATIF-{number}", item, quantity, due_date, weight=weight)
+        number = schedule.jobs.filter(source=JobSource.WHAT_IF).count() + 1
+        job = _add_routing_job(
+            schedule, f"WHATIF-{number}", item, quantity, due_date, source=JobSource.WHAT_IF, weight=weight
+        )
         if job is None:
             raise ValidationError(
                 {"item": _("%(item)s has no released routing on %(day)s.") % {"item": item.code, "day": due_date}}
@@ -568,6 +585,9 @@ def schedule_solve(*, schedule: Schedule, report: Report | None = None) -> Sched
     except ValidationError as exc:
         Schedule.objects.filter(pk=schedule.pk).update(state=ScheduleState.FAILED, error=" ".join(exc.messages))
         raise
+    except Exception as exc:  # a bug or a lost database: the schedule must not stay "solving"
+        Schedule.objects.filter(pk=schedule.pk).update(state=ScheduleState.FAILED, error=repr(exc)[:1000])
+        raise
     _store(schedule, built, solution, horizon_days, time.monotonic() - began)
     schedule.refresh_from_db()
     return schedule
@@ -598,19 +618,24 @@ def _store(schedule: Schedule, built: Built, solution: plain.Solution, horizon_d
 
 def schedule_solve_start(*, schedule: Schedule, user: Any = None, publish: bool = False) -> TaskRun:
     """Queue the solving of a schedule on a worker; its progress shows on the run's page."""
-    if schedule.state in (ScheduleState.SOLVING, ScheduleState.PUBLISHED, ScheduleState.SUPERSEDED):
-        raise ValidationError(
-            _("This schedule is %(state)s: make a new one.") % {"state": schedule.get_state_display().lower()},
-            code="state",
+    with transaction.atomic():
+        locked = Schedule.objects.select_for_update(of=("self",)).select_related("task_run").get(pk=schedule.pk)
+        if locked.state in (ScheduleState.PUBLISHED, ScheduleState.SUPERSEDED):
+            raise ValidationError(
+                _("This schedule is %(state)s: make a new one.") % {"state": locked.get_state_display().lower()},
+                code="state",
+            )
+        # A run that a lost worker left "solving" can be started again; a queued or running one cannot.
+        if locked.task_run is not None and not locked.task_run.is_finished:
+            raise ValidationError(_("This schedule is being solved already."), code="solving")
+        run = task_run_start(
+            task_name=SCHEDULE_TASK,
+            title=_("Scheduling: %(name)s") % {"name": schedule.name},
+            params={"schedule": schedule.pk, "publish": publish},
+            user=user,
         )
-    run = task_run_start(
-        task_name=SCHEDULE_TASK,
-        title=_("Scheduling: %(name)s") % {"name": schedule.name},
-        params={"schedule": schedule.pk, "publish": publish},
-        user=user,
-    )
-    Schedule.objects.filter(pk=schedule.pk).update(task_run=run)
-    schedule.task_run = run
+        locked.task_run = schedule.task_run = run
+        locked.save(update_fields=["task_run", "updated_at"])
     return run
 
 
@@ -623,7 +648,7 @@ def schedule_publish(*, schedule: Schedule, user: Any = None) -> Schedule:
         schedule = Schedule.objects.select_for_update().get(pk=schedule.pk)
         if schedule.state != ScheduleState.SOLVED:
             raise ValidationError(_("Only a solved schedule can be published."), code="state")
-        if schedule.jobs.filter(production_order__isnull=True, planned_order__isnull=True).exists():
+        if schedule.jobs.filter(source=JobSource.WHAT_IF).exists():
             raise ValidationError(
                 _("This scenario has what-if orders: enter them as production orders and schedule again."),
                 code="what_if_orders",
@@ -653,6 +678,8 @@ def operation_move(
             raise ValidationError(_("Solve the schedule before moving its operations."), code="state")
         operation = ScheduleOperation.objects.select_related("job").get(pk=operation.pk)
         start = _floor_minute(start)
+        if operation.start is None:
+            raise ValidationError(_("Solve the schedule before moving its operations."), code="state")
         if operation.fixed == FixedReason.STARTED:
             raise ValidationError(_("This operation has started on the shop floor: it cannot move."), code="started")
         if min(start, operation.start) < schedule.frozen_until:
@@ -671,10 +698,13 @@ def operation_move(
             )
         solution = stored_solution(built)
         moved = _replace(built, solution, operation.pk, machine.pk, built.minute(start))
-        problems = task_violations(built.problem, moved, operation.pk)
+        changed = {key: placed for key, placed in moved.assignments.items() if solution.assignments.get(key) != placed}
+        # The moved operation's rules, and those of the operations whose setup (and so end) the move changed:
+        # the one now after it, and the one that was after it on its old machine.
+        checked = [operation.pk, *(key for key in changed if key != operation.pk)]
+        problems = [problem.message for key in checked for problem in task_violations(built.problem, moved, key)]
         if problems:
-            raise ValidationError([problem.message for problem in problems], code="rule")
-        changed = {key: placed for key, placed in moved.assignments.items() if solution.assignments[key] != placed}
+            raise ValidationError([ValidationError(problem, code="rule") for problem in dict.fromkeys(problems)])
         rows = []
         for key, placed in changed.items():
             row = built.operations[key]
