@@ -26,6 +26,7 @@ from core.choices import Procurement
 from core.models import Item
 from plm.selectors.boms import bom_explode
 from plm.selectors.revisions import effective_routing
+from wms.selectors.stock import available
 
 COMMITTED = (DemandKind.SALES_ORDER, DemandKind.DEPENDENT)
 MAX_DEPTH = 10
@@ -91,12 +92,14 @@ def capable_to_promise(
 
 def _balance(item: Item, run: MrpRun | None, today: datetime.date) -> list[tuple[datetime.date, Decimal]]:
     """The item's projected balance after each date with a change: supplies less committed demand."""
-    if run is None:
-        return []
     changes: dict[datetime.date, Decimal] = {}
-    for day, quantity in PlanSupply.objects.filter(run=run, item=item).values_list("due_date", "quantity"):
+    supplies = PlanSupply.objects.filter(run=run, item=item).values_list("due_date", "quantity") if run else []
+    for day, quantity in supplies:
         day = max(day, today)
         changes[day] = changes.get(day, Decimal(0)) + quantity
+    if not changes:  # MRP did not plan the item (no demand, or no run yet): what WMS holds free is free
+        free = available(item=item)
+        return [(today, free)] if free > 0 else []
     demands = PlanDemand.objects.filter(run=run, item=item, kind__in=COMMITTED).values_list("due_date", "quantity")
     for day, quantity in demands:
         day = max(day, today)

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from aps.selectors.promise import capable_to_promise
 from aps.services.mrp import mrp_run
@@ -62,3 +63,21 @@ def test_a_short_component_and_the_machines_set_the_date(plant, shop):
     busy = capable_to_promise(item=frame, quantity=Decimal(2), requested_date=day(1), now=NOW)
     assert busy.production_end == NOW + datetime.timedelta(hours=50)
     assert busy.date == day(2)
+
+
+def test_sales_ask_through_the_api_and_bad_input_is_a_400(plant, api_as):
+    bike = plant.item("BIKE", make=True)
+    plant.stock(bike, 10)
+    mrp_run(today=TODAY)
+    sales = api_as("sales")
+    url = "/api/v1/aps/capable-to-promise/"
+
+    with time_machine.travel(NOW, tick=False):  # the day MRP planned for
+        answer = sales.post(url, {"item": "BIKE", "quantity": "4", "requested_date": str(day(2))}, format="json")
+    assert answer.status_code == 200, answer.json()
+    assert answer.json()["on_time"] is True and answer.json()["from_stock"] == "4.000000"
+
+    wrong = sales.post(url, {"item": "NOPE", "quantity": "0", "requested_date": "soon"}, format="json")
+    assert wrong.status_code == 400
+    assert {error["field"] for error in wrong.json()["errors"]} == {"item", "quantity", "requested_date"}
+    assert api_as("hr").post(url, {}, format="json").status_code == 403
