@@ -7,7 +7,7 @@ class ApsConfig(AppConfig):
     verbose_name = "APS"
 
     def ready(self):
-        from aps.views import mrp, planning
+        from aps.views import mrp, planning, promise, scheduling
         from core.navigation import Menu, register_menu
 
-        register_menu(Menu(_("Planning"), (*mrp.MENU, *planning.MENU)))
+        register_menu(Menu(_("Planning"), (*mrp.MENU, *planning.MENU, *scheduling.MENU, *promise.MENU)))

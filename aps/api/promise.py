@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from aps.models import Schedule
 from aps.selectors.promise import capable_to_promise
-from core.api.serializers import StrictInputMixin, by_code, shown_by_code
+from core.api.serializers import StrictInputMixin, by_code
 from core.models import Item
 
 QUANTITY = {"max_digits": 18, "decimal_places": 6}
@@ -25,14 +25,14 @@ class PromiseRequestSerializer(StrictInputMixin, serializers.Serializer):
 
 
 class ComponentDateSerializer(serializers.Serializer):
-    item = shown_by_code()
+    item = serializers.CharField(source="item.code")
     quantity = serializers.DecimalField(**QUANTITY)
     available_on = serializers.DateField()
     from_stock = serializers.BooleanField(help_text="False: it has to be bought or made first.")
 
 
 class PromiseSerializer(serializers.Serializer):
-    item = shown_by_code()
+    item = serializers.CharField(source="item.code")
     quantity = serializers.DecimalField(**QUANTITY)
     requested_date = serializers.DateField()
     date = serializers.DateField(help_text="The earliest day the whole quantity can be delivered.")

@@ -4,19 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('aps', '0003_scheduling'),
+        ("aps", "0003_scheduling"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='schedulejob',
-            name='planned_order',
+            model_name="schedulejob",
+            name="planned_order",
         ),
         migrations.AddField(
-            model_name='schedulejob',
-            name='source',
-            field=models.CharField(choices=[('production_order', 'Production order'), ('planned_order', 'Planned order (MRP)'), ('what_if', 'What-if order')], default='production_order', max_length=16),
+            model_name="schedulejob",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("production_order", "Production order"),
+                    ("planned_order", "Planned order (MRP)"),
+                    ("what_if", "What-if order"),
+                ],
+                default="production_order",
+                max_length=16,
+            ),
         ),
     ]

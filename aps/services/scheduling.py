@@ -10,6 +10,7 @@
   `scenario_machine_window`), solved and compared before one is published.
 """
 
+import dataclasses
 import datetime
 import math
 import time
@@ -696,6 +697,10 @@ def operation_move(
                     % {"machine": machine.code, "wc": operation.work_center.code}
                 },
             )
+        # A pinned operation is pinned where the planner put it: the planner may move it again.
+        built.problem.tasks = [
+            dataclasses.replace(task, fixed=None) if task.key == operation.pk else task for task in built.problem.tasks
+        ]
         solution = stored_solution(built)
         moved = _replace(built, solution, operation.pk, machine.pk, built.minute(start))
         changed = {key: placed for key, placed in moved.assignments.items() if solution.assignments.get(key) != placed}

@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_taskrun_import_data_permission'),
+        ("core", "0003_taskrun_import_data_permission"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='workcenter',
-            name='split_across_breaks',
-            field=models.BooleanField(default=True, help_text='On: an operation may stop at a break or the end of a shift and go on in the next one. Off: it must fit whole into one working window.'),
+            model_name="workcenter",
+            name="split_across_breaks",
+            field=models.BooleanField(
+                default=True,
+                help_text="On: an operation may stop at a break or the end of a shift and go on in the next one. Off: it must fit whole into one working window.",
+            ),
         ),
     ]
