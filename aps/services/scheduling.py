@@ -437,11 +437,12 @@ def schedule_build(schedule: Schedule, horizon_days: int | None = None, extra_ce
         machines_of={center: tuple(m.pk for m in machines) for center, machines in machines_of.items()},
     )
     machines = {}
+    laid_out: dict[int, list[plain.Window]] = {}
     for center_id, center_machines in machines_of.items():
         for machine in center_machines:
             machines[machine.pk] = plain.Machine(
                 key=machine.pk,
-                windows=_machine_windows(built, machine, windows_of[machine.pk], horizon_end, horizon),
+                windows=_machine_windows(built, machine, windows_of[machine.pk], horizon_end, horizon, laid_out),
                 split=centers[center_id].split_across_breaks,
                 changeovers=changeovers.get(center_id, {}),
             )
@@ -514,19 +515,27 @@ class _PlanNames(plain.Names):
 
 
 def _machine_windows(
-    built: Built, machine: Machine, changes: list[MachineWindow], horizon_end: datetime.datetime, horizon: int
+    built: Built,
+    machine: Machine,
+    changes: list[MachineWindow],
+    horizon_end: datetime.datetime,
+    horizon: int,
+    laid_out: dict[int, list[plain.Window]],
 ) -> tuple[plain.Window, ...] | None:
-    """Working time in minutes: the calendar's shifts, plus extra shifts, less downtime."""
+    """Working time in minutes: the calendar's shifts, plus extra shifts, less downtime. `laid_out`
+    keeps each calendar's windows: machines mostly share their work center's."""
     calendar = machine.effective_calendar
     if calendar is None and not changes:
         return None
     if calendar is None:
         working = [(0, horizon)]
     else:
-        working = [
-            (built.minute(a, up=True), built.minute(b))
-            for a, b in working_intervals(calendar=calendar, start=built.origin, end=horizon_end)
-        ]
+        if calendar.pk not in laid_out:
+            laid_out[calendar.pk] = [
+                (built.minute(a, up=True), built.minute(b))
+                for a, b in working_intervals(calendar=calendar, start=built.origin, end=horizon_end)
+            ]
+        working = laid_out[calendar.pk]
     for change in changes:
         a, b = max(0, built.minute(change.start)), min(horizon, built.minute(change.end))
         if a >= b:
