@@ -52,6 +52,7 @@ from aps.selectors.mrp import current_run
 from core.choices import TaskRunStatus
 from core.models import Item, Machine, TaskRun, WorkCenter
 from core.selectors.calendars import working_intervals
+from core.services.dataio import bulk_update_values
 from core.services.progress import task_run_start
 from erp.choices import OperationState, ProductionOrderState
 from erp.models import ProductionOperation, ProductionOrder
@@ -113,11 +114,24 @@ def schedule_create(
         )
         material = _material_ready(schedule)
         published = _published_placements()
-        for order in _orders(include_planned, orders):
-            _add_order_job(schedule, order, material.get(("order", order.pk)), published)
+        jobs = [
+            _order_job(schedule, order, material.get(("order", order.pk)), published)
+            for order in _orders(include_planned, orders)
+        ]
         if include_planned:
-            for planned in _planned_orders():
-                _add_planned_job(schedule, planned, material.get(("planned", planned.pk)))
+            jobs += [
+                _routing_job(
+                    schedule,
+                    planned.number,
+                    planned.item,
+                    planned.quantity,
+                    planned.due_date,
+                    material.get(("planned", planned.pk)),
+                    source=JobSource.PLANNED_ORDER,
+                )
+                for planned in _planned_orders()
+            ]
+        _save_jobs([job for job in jobs if job is not None])
     return schedule
 
 
@@ -172,19 +186,32 @@ def _material_ready(schedule: Schedule) -> dict[tuple[str, int], datetime.dateti
     return {key: _day_start(day) for key, day in ready.items()}
 
 
-def _add_order_job(
+NewJob = tuple[ScheduleJob, list[ScheduleOperation]]
+
+
+def _save_jobs(jobs: list[NewJob]) -> None:
+    """Jobs in one insert, then their operations in another (ids come back from PostgreSQL)."""
+    ScheduleJob.objects.bulk_create([job for job, _operations in jobs], batch_size=1000)
+    rows = []
+    for job, operations in jobs:
+        for row in operations:
+            row.job = job
+            rows.append(row)
+    ScheduleOperation.objects.bulk_create(rows, batch_size=1000)
+
+
+def _order_job(
     schedule: Schedule,
     order: ProductionOrder,
     material_ready: datetime.datetime | None,
     published: dict[int, ScheduleOperation],
-) -> None:
+) -> NewJob | None:
     operations = list(order.operations.all())
     if order.state == ProductionOrderState.PLANNED:  # not firmed yet: its routing as engineering has it
-        _add_routing_job(schedule, order.number, order.item, order.quantity, order.due_date, material_ready, order)
-        return
+        return _routing_job(schedule, order.number, order.item, order.quantity, order.due_date, material_ready, order)
     if not operations:
-        return
-    job = ScheduleJob.objects.create(
+        return None
+    job = ScheduleJob(
         schedule=schedule,
         reference=order.number,
         production_order=order,
@@ -200,7 +227,6 @@ def _add_order_job(
         left = max(Decimal(0), order.quantity - operation.good_qty - operation.scrap_qty)
         before = published.get(operation.pk)
         row = ScheduleOperation(
-            job=job,
             operation=operation,
             seq=operation.seq,
             name=operation.name,
@@ -219,22 +245,10 @@ def _add_order_job(
         elif before is not None and schedule.horizon_start <= before.start < schedule.frozen_until:
             row.fixed = FixedReason.FROZEN
         rows.append(row)
-    ScheduleOperation.objects.bulk_create(rows)
+    return job, rows
 
 
-def _add_planned_job(schedule: Schedule, planned: PlannedOrder, material_ready: datetime.datetime | None) -> None:
-    _add_routing_job(
-        schedule,
-        planned.number,
-        planned.item,
-        planned.quantity,
-        planned.due_date,
-        material_ready,
-        source=JobSource.PLANNED_ORDER,
-    )
-
-
-def _add_routing_job(
+def _routing_job(
     schedule: Schedule,
     reference: str,
     item: Item,
@@ -244,12 +258,12 @@ def _add_routing_job(
     order: ProductionOrder | None = None,
     source: str = JobSource.PRODUCTION_ORDER,
     weight: int = 1,
-) -> ScheduleJob | None:
+) -> NewJob | None:
     """A job whose operations come from the item's routing effective on its due date."""
     routing = effective_routing(item=item, on=due_date)
     if routing is None:
         return None
-    job = ScheduleJob.objects.create(
+    job = ScheduleJob(
         schedule=schedule,
         reference=reference,
         production_order=order,
@@ -265,7 +279,6 @@ def _add_routing_job(
     for operation in routing.operations.order_by("seq"):
         rows.append(
             ScheduleOperation(
-                job=job,
                 seq=operation.seq,
                 name=operation.name,
                 work_center_id=operation.work_center_id,
@@ -275,8 +288,7 @@ def _add_routing_job(
             )
         )
         previous_move = operation.move_minutes
-    ScheduleOperation.objects.bulk_create(rows)
-    return job
+    return job, rows
 
 
 # --- scenarios ----------------------------------------------------------------------------------------------
@@ -335,16 +347,17 @@ def scenario_add_order(
         schedule = Schedule.objects.select_for_update().get(pk=schedule.pk)
         _require_scenario(schedule)
         number = schedule.jobs.filter(source=JobSource.WHAT_IF).count() + 1
-        job = _add_routing_job(
+        new = _routing_job(
             schedule, f"WHATIF-{number}", item, quantity, due_date, source=JobSource.WHAT_IF, weight=weight
         )
-        if job is None:
+        if new is None:
             raise ValidationError(
                 {"item": _("%(item)s has no released routing on %(day)s.") % {"item": item.code, "day": due_date}}
             )
+        _save_jobs([new])
         schedule.state = ScheduleState.DRAFT
         schedule.save(update_fields=["state", "updated_at"])
-    return job
+    return new[0]
 
 
 def scenario_machine_window(
@@ -448,6 +461,7 @@ def schedule_build(schedule: Schedule, horizon_days: int | None = None, extra_ce
             )
     jobs, tasks = {}, []
     index_in_job: dict[int, int] = defaultdict(int)
+    running = _Running(machines, horizon)
     for op in operations.values():
         job = op.job
         if job.pk not in jobs:
@@ -463,9 +477,7 @@ def schedule_build(schedule: Schedule, horizon_days: int | None = None, extra_ce
         fixed = None
         eligible = tuple(m.pk for m in machines_of[op.work_center_id])
         if op.fixed == FixedReason.STARTED:
-            machine_key = placement.machine if placement else eligible[0]
-            found = span(machines[machine_key], 0, op.run_minutes, horizon)
-            fixed = plain.Placement(machine_key, found[0] if found else 0)
+            fixed = running.place(op, placement.machine if placement else None, eligible)
         elif op.fixed and placement is not None and placement.start >= 0:
             fixed = placement
         tasks.append(
@@ -495,6 +507,29 @@ def schedule_build(schedule: Schedule, horizon_days: int | None = None, extra_ce
         setup_weight=schedule.setup_weight,
     )
     return built
+
+
+class _Running:
+    """Where started operations go on: the machine the published plan had them on, else the machine of
+    their work center that is free first (ERP does not record which machine runs an operation), one
+    after another from the first working minute."""
+
+    def __init__(self, machines: dict[int, plain.Machine], horizon: int) -> None:
+        self.machines, self.horizon = machines, horizon
+        self.free: dict[int, int] = defaultdict(int)
+        self.family: dict[int, int | None] = {}
+
+    def place(self, op: ScheduleOperation, machine_key: int | None, eligible: tuple[int, ...]) -> plain.Placement:
+        if machine_key is None:
+            machine_key = min(eligible, key=lambda key: (self.free[key], key))
+        machine, family = self.machines[machine_key], op.job.item.category_id
+        # After another started operation: its changeover (a started operation's own setup is done).
+        setup = machine.changeovers.get((self.family[machine_key], family), 0) if machine_key in self.family else 0
+        work = setup + op.run_minutes
+        found = span(machine, self.free[machine_key], work, self.horizon)
+        start, end = found or (self.free[machine_key], self.free[machine_key] + work)
+        self.free[machine_key], self.family[machine_key] = end, family
+        return plain.Placement(machine_key, start)
 
 
 class _PlanNames(plain.Names):
@@ -598,12 +633,14 @@ def schedule_solve(*, schedule: Schedule, report: Report | None = None) -> Sched
     except Exception as exc:  # a bug or a lost database: the schedule must not stay "solving"
         Schedule.objects.filter(pk=schedule.pk).update(state=ScheduleState.FAILED, error=repr(exc)[:1000])
         raise
-    _store(schedule, built, solution, horizon_days, time.monotonic() - began)
+    _store(schedule, built, solution, horizon_days)
+    # The whole run, storing included.
+    Schedule.objects.filter(pk=schedule.pk).update(total_seconds=Decimal(f"{time.monotonic() - began:.3f}"))
     schedule.refresh_from_db()
     return schedule
 
 
-def _store(schedule: Schedule, built: Built, solution: plain.Solution, horizon_days: int, seconds: float) -> None:
+def _store(schedule: Schedule, built: Built, solution: plain.Solution, horizon_days: int) -> None:
     with transaction.atomic():
         rows = []
         for key, placed in solution.assignments.items():
@@ -611,7 +648,7 @@ def _store(schedule: Schedule, built: Built, solution: plain.Solution, horizon_d
             op.machine_id, op.start, op.end = placed.machine, built.at(placed.start), built.at(placed.end)
             op.applied_setup_minutes = placed.setup
             rows.append(op)
-        ScheduleOperation.objects.bulk_update(rows, ["machine", "start", "end", "applied_setup_minutes"], 1000)
+        bulk_update_values(ScheduleOperation, rows, ["machine", "start", "end", "applied_setup_minutes"])
         _store_kpis(
             schedule,
             built,
@@ -620,7 +657,6 @@ def _store(schedule: Schedule, built: Built, solution: plain.Solution, horizon_d
             horizon_days=horizon_days,
             solver_status=solution.status,
             solve_seconds=Decimal(f"{solution.solve_seconds:.3f}"),
-            total_seconds=Decimal(f"{seconds:.3f}"),
             decomposed=solution.decomposed,
             solved_at=timezone.now(),
         )
@@ -783,7 +819,7 @@ def _store_kpis(schedule: Schedule, built: Built, solution: plain.Solution, **fi
         job.end = built.at(end) if end is not None else None
         job.tardiness_minutes = max(0, end - built.problem.jobs[job.pk].due) if end is not None else None
         jobs.append(job)
-    ScheduleJob.objects.bulk_update(jobs, ["end", "tardiness_minutes"], 1000)
+    bulk_update_values(ScheduleJob, jobs, ["end", "tardiness_minutes"])
     Schedule.objects.filter(pk=schedule.pk).update(
         weighted_tardiness=kpis.weighted_tardiness,
         tardy_orders=kpis.tardy_jobs,

@@ -250,7 +250,7 @@ class Changes:
             now = timezone.now()
             for obj in self.updated:
                 obj.updated_at = now
-            _bulk_update(self.model, self.updated, [*self.fields, "updated_at"])
+            bulk_update_values(self.model, self.updated, [*self.fields, "updated_at"])
         self.model.objects.bulk_create(self.created, batch_size=BATCH_SIZE)
 
     def counts(self, prefix: str = "") -> dict[str, int]:
@@ -273,7 +273,7 @@ def bulk_delete(queryset: models.QuerySet, *, file: str, what: str) -> None:
         ) from exc
 
 
-def _bulk_update(model: type[models.Model], objs: list[models.Model], field_names: list[str]) -> None:
+def bulk_update_values(model: type[models.Model], objs: list[models.Model], field_names: list[str]) -> None:
     """UPDATE ... FROM (VALUES ...): one join per batch.
 
     Django's bulk_update writes a CASE with a branch per row for every field, which PostgreSQL

@@ -132,3 +132,21 @@ def test_a_planner_moves_an_operation_or_is_told_why_not(shop):
     again = schedule_solve(schedule=schedule_create(now=NOW))
     kept = ScheduleOperation.objects.get(job__schedule=again, operation=a.operation)
     assert (kept.machine, kept.start, kept.fixed) == (other_machine, at(300), FixedReason.PINNED)
+
+
+def test_operations_running_without_a_plan_share_the_machines_without_overlapping(shop):
+    cell = shop.work_center("CELL", machines=2)
+    item = shop.item("CLIP")
+    running = []
+    for _ in range(3):
+        order = shop.order(item, 10, DAY + datetime.timedelta(days=2), [(cell, 6)])
+        operation = order.operations.get()
+        operation.state, operation.good_qty = OperationState.IN_PROGRESS, Decimal(5)
+        operation.save()
+        running.append(order)
+
+    schedule = shop.solve()
+
+    # ERP does not know which machine runs them: one each, the third after the first.
+    assert sorted(placed(order)[0] for order in running) == [("CELL-1", 0, 30), ("CELL-1", 30, 60), ("CELL-2", 0, 30)]
+    assert_valid(schedule)
