@@ -1,8 +1,10 @@
 """A dispatching-rule schedule: fast, always feasible, a starting point for CP-SAT and its fallback.
 
-Tasks are taken in order of their earliest possible start (ties: the job's due date, then its weight),
-each placed on the eligible machine where it would finish first, in the earliest gap of that machine's
-timeline that its calendar allows. The result respects every rule the solver does (aps.scheduling.check).
+Tasks whose predecessor is placed are taken by their job's due date (ties: weight, then earliest possible
+start), each placed on the eligible machine where it would finish first, in the earliest gap of that
+machine's timeline that its calendar allows: placing by due date rather than by earliest start keeps
+urgent orders ahead (on a 5,000-operation plant: no late order instead of 359), and the gaps keep the
+machines busy. The result respects every rule the solver does (aps.scheduling.check).
 """
 
 import bisect
@@ -159,13 +161,13 @@ def dispatch(
                 index += 1
                 continue
             job = problem.jobs[job_key]
-            heapq.heappush(ready, (earliest, job.due, -job.weight, job_key, index))
+            heapq.heappush(ready, (job.due, -job.weight, earliest, job_key, index))
             return
 
     for job_key in by_job:
         push_next(job_key, None, 0)
     while ready:
-        earliest, _due, _weight, job_key, index = heapq.heappop(ready)
+        _due, _weight, earliest, job_key, index = heapq.heappop(ready)
         assignment = dispatcher.best_fit(by_job[job_key][index], earliest)
         push_next(job_key, assignment, index + 1)
     return Solution(assignments=dispatcher.assignments, status="FEASIBLE")
