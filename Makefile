@@ -48,6 +48,8 @@ bench: install
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/wms_bench.py
 	$(BIN)/python bench/mrp_bench.py
+	$(BIN)/python bench/aps_bench.py
+	$(BIN)/python bench/plant_bench.py
 
 stop:
 	$(BIN)/python -m config.embedded
