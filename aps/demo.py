@@ -26,7 +26,7 @@ from core.models import ItemCategory, Machine, WorkCenter
 SCHEDULE_WEEKS = 13
 # Changing a line over from one product family to another (minutes): molds and assembly fixtures.
 CHANGEOVERS = {"MOLD": (15, 45), "ASSY": (10, 30)}  # same family, another family
-DEMO_SOLVE_SECONDS = 5
+DEMO_SOLVE_SECONDS = 2  # a few dozen operations: enough to settle, and demo_load runs in tests
 
 
 def load() -> dict[str, int]:
