@@ -459,16 +459,7 @@ class MachineWindowViewSet(viewsets.ModelViewSet):
 class SchedulingSettingsSerializer(StrictInputMixin, FullCleanSerializer):
     class Meta:
         model = SchedulingSettings
-        fields = (
-            "frozen_hours",
-            "horizon_days",
-            "time_limit_seconds",
-            "tardiness_weight",
-            "makespan_weight",
-            "setup_weight",
-            "include_planned_orders",
-            "auto_publish",
-        )
+        exclude = ("id", "created_at", "updated_at")  # every setting, as the form
 
 
 @extend_schema_view(

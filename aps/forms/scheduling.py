@@ -77,16 +77,7 @@ class ScheduleCompareForm(forms.Form):
 class SchedulingSettingsForm(TaktModelForm):
     class Meta:
         model = SchedulingSettings
-        fields = (
-            "frozen_hours",
-            "horizon_days",
-            "time_limit_seconds",
-            "tardiness_weight",
-            "makespan_weight",
-            "setup_weight",
-            "include_planned_orders",
-            "auto_publish",
-        )
+        fields = "__all__"  # every setting (the timestamps are not editable)
 
 
 class ChangeoverForm(TaktModelForm):
