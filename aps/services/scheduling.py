@@ -312,16 +312,18 @@ def scenario_create(*, based_on: Schedule, name: str, user: Any = None) -> Sched
             reason=based_on.reason,
             created_by=user if getattr(user, "is_authenticated", False) else None,
         )
+        copies: list[NewJob] = []
         for job in based_on.jobs.prefetch_related("operations"):
             operations = list(job.operations.all())
             job.pk, job.schedule = None, scenario
-            job.save()
             for operation in operations:
-                operation.pk, operation.job = None, job
-            ScheduleOperation.objects.bulk_create(operations)
-        for window in based_on.machine_windows.all():
+                operation.pk = None
+            copies.append((job, operations))
+        _save_jobs(copies)
+        windows = list(based_on.machine_windows.all())
+        for window in windows:
             window.pk, window.schedule = None, scenario
-            window.save()
+        MachineWindow.objects.bulk_create(windows)
     return scenario
 
 
