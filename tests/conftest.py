@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
+from psycopg2 import sql
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -81,9 +82,13 @@ def _demo_tables() -> list[str]:
 def _demo_snapshot_take() -> None:
     """Copy every table of the freshly loaded demo into a schema of its own, which flush leaves alone."""
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE SCHEMA {DEMO_SNAPSHOT}")
+        cursor.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(DEMO_SNAPSHOT)))
         for table in _demo_tables():
-            cursor.execute(f'CREATE TABLE {DEMO_SNAPSHOT}."{table}" AS TABLE public."{table}"')
+            cursor.execute(
+                sql.SQL("CREATE TABLE {} AS TABLE {}").format(
+                    sql.Identifier(DEMO_SNAPSHOT, table), sql.Identifier("public", table)
+                )
+            )
 
 
 def _demo_snapshot_restore() -> None:
@@ -92,9 +97,14 @@ def _demo_snapshot_restore() -> None:
     tables = _demo_tables()
     models = [model for model in apps.get_models(include_auto_created=True) if model._meta.db_table in tables]
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("TRUNCATE {} CASCADE".format(", ".join(f'public."{table}"' for table in tables)))
+        names = [sql.Identifier("public", table) for table in tables]
+        cursor.execute(sql.SQL("TRUNCATE {} CASCADE").format(sql.SQL(", ").join(names)))
         for table in tables:
-            cursor.execute(f'INSERT INTO public."{table}" SELECT * FROM {DEMO_SNAPSHOT}."{table}"')
+            cursor.execute(
+                sql.SQL("INSERT INTO {} SELECT * FROM {}").format(
+                    sql.Identifier("public", table), sql.Identifier(DEMO_SNAPSHOT, table)
+                )
+            )
         for statement in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(statement)
 
