@@ -115,8 +115,16 @@ def _demo_snapshot_exists() -> bool:
         return cursor.fetchone() is not None
 
 
+@pytest.fixture(scope="session")
+def demo_snapshot_stale_dropped(django_db_setup, django_db_blocker):
+    """--reuse-db keeps the test database, and a snapshot in it, from an earlier session that may have run
+    other migrations or another demo; each session takes its own."""
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(DEMO_SNAPSHOT)))
+
+
 @pytest.fixture(scope="module")
-def demo_loaded(django_db_setup, django_db_blocker):
+def demo_loaded(demo_snapshot_stale_dropped, django_db_blocker):
     """SmartAppliance Co. for a test module, flushed away after it. demo_load takes minutes, so it runs
     once per test session; later modules get a copy of its tables. Tests that ask for `db` as well run in
     transactions on top: what one changes, the next does not see."""
