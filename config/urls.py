@@ -19,6 +19,7 @@ api_v1 = [
     path("wms/", include("wms.api.urls")),
     path("erp/", include("erp.api.urls")),
     path("aps/", include("aps.api.urls")),
+    path("mes/", include("mes.api.urls")),
     re_path(r"", not_found),
 ]
 
@@ -34,6 +35,7 @@ urlpatterns = [
     path("wms/", include("wms.urls")),
     path("erp/", include("erp.urls")),
     path("aps/", include("aps.urls")),
+    path("mes/", include("mes.urls")),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,15 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MesConfig(AppConfig):
     name = "mes"
     verbose_name = "MES"
+
+    def ready(self):
+        from core.navigation import Menu, register_menu
+        from mes.views import execution, genealogy, maintenance, oee, quality, tablet
+
+        register_menu(Menu(_("Shop floor"), (*execution.MENU, *tablet.MENU, *oee.MENU, *genealogy.MENU)))
+        register_menu(Menu(_("Quality"), quality.MENU))
+        register_menu(Menu(_("Maintenance"), maintenance.MENU))

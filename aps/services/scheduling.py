@@ -240,6 +240,8 @@ def _order_job(
             row.machine_id, row.start, row.end = before.machine_id, before.start, before.end
         if started:
             row.fixed = FixedReason.STARTED
+            # MES records the machine it was started on; that is where it goes on.
+            row.machine_id = operation.machine_id or row.machine_id
         elif before is not None and before.fixed == FixedReason.PINNED and before.start >= schedule.horizon_start:
             row.fixed = FixedReason.PINNED
         elif before is not None and schedule.horizon_start <= before.start < schedule.frozen_until:
@@ -479,7 +481,7 @@ def schedule_build(schedule: Schedule, horizon_days: int | None = None, extra_ce
         fixed = None
         eligible = tuple(m.pk for m in machines_of[op.work_center_id])
         if op.fixed == FixedReason.STARTED:
-            fixed = running.place(op, placement.machine if placement else None, eligible)
+            fixed = running.place(op, op.machine_id if op.machine_id in machines else None, eligible)
         elif op.fixed and placement is not None and placement.start >= 0:
             fixed = placement
         tasks.append(
@@ -512,9 +514,9 @@ def schedule_build(schedule: Schedule, horizon_days: int | None = None, extra_ce
 
 
 class _Running:
-    """Where started operations go on: the machine the published plan had them on, else the machine of
-    their work center that is free first (ERP does not record which machine runs an operation), one
-    after another from the first working minute."""
+    """Where started operations go on: the machine MES started them on (or the published plan had them
+    on), else the machine of their work center that is free first, one after another from the first
+    working minute."""
 
     def __init__(self, machines: dict[int, plain.Machine], horizon: int) -> None:
         self.machines, self.horizon = machines, horizon

@@ -108,6 +108,14 @@ class ProductionOperation(TaktModel):
     machine_rate_per_hour = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal("0"))
     crew_size = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("1"))
     state = models.CharField(max_length=16, choices=OperationState.choices, default=OperationState.PENDING)
+    machine = models.ForeignKey(
+        "core.Machine",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The machine it was started on (MES)."),
+    )
     good_qty = models.DecimalField(**QUANTITY, default=Decimal("0"))
     scrap_qty = models.DecimalField(**QUANTITY, default=Decimal("0"))
     actual_machine_minutes = models.DecimalField(**MINUTES, default=Decimal("0"))

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from core.choices import Procurement
 from core.formatting import format_quantity as qty
-from core.models import Item, Unit
+from core.models import Item, Machine, Unit
 from core.services.events import event_publish
 from core.services.numbering import next_document_number
 from erp import events
@@ -449,20 +449,33 @@ def production_operation_report(
     machine_minutes: Decimal = ZERO,
     labor_minutes: Decimal | None = None,
     user: Any = None,
+    correction: bool = False,
 ) -> ProductionOperation:
     """Add what MES reports on an operation: good and scrapped units, machine minutes and labor minutes
     (the machine minutes times the crew when not given). The time is absorbed at the operation's frozen
     rates: WIP is debited, labor and machine absorbed are credited. Scrap adds to the order's scrapped units.
+
+    `correction`: MES puts its own counts right. The units may then be negative (the operation's totals
+    may not), and an operation already done may be corrected while its order is open.
     """
     with transaction.atomic():
         order, operation = _lock_operation(operation)
         _require_state(order, WORKING_STATES, _("reported on"))
-        _require_open_operation(operation, order, _("reported"))
+        if not (correction and operation.state == OperationState.DONE):
+            _require_open_operation(operation, order, _("reported"))
         errors: dict[str, ValidationError] = {}
         for name, value in (("good_qty", good_qty), ("scrap_qty", scrap_qty)):
-            error = _quantity_error(order.item, value, allow_zero=True)
+            error = _quantity_error(order.item, abs(Decimal(value)) if correction else value, allow_zero=True)
             if error:
                 errors[name] = error
+        if correction and not errors:
+            for name, total in (
+                ("good_qty", operation.good_qty + Decimal(good_qty)),
+                ("scrap_qty", operation.scrap_qty + Decimal(scrap_qty)),
+            ):
+                if total < 0:
+                    message = _("The correction would leave operation %(seq)s with fewer than 0 units.")
+                    errors[name] = ValidationError(message % {"seq": operation.seq}, code="min_value")
         machine = _minutes(machine_minutes, "machine_minutes", errors)
         labor = (
             (machine * operation.crew_size).quantize(MINUTE_STEP, rounding=ROUND_HALF_UP)
@@ -510,7 +523,8 @@ def production_operation_report(
         operation.actual_labor_minutes += labor
         operation.absorbed_labor += labor_cost
         operation.absorbed_machine += machine_cost
-        operation.state = OperationState.IN_PROGRESS
+        if operation.state != OperationState.DONE:
+            operation.state = OperationState.IN_PROGRESS
         operation.started_at = operation.started_at or timezone.now()
         operation.save()
         order.scrapped_qty += scrap
@@ -519,13 +533,41 @@ def production_operation_report(
         return operation
 
 
-def production_operation_finish(*, operation: ProductionOperation, user: Any = None) -> ProductionOperation:
+def production_operation_start(
+    *, operation: ProductionOperation, machine: Machine, at: datetime.datetime | None = None, user: Any = None
+) -> ProductionOperation:
+    """MES started the operation on a machine of its work center: it and its order are in progress, and
+    scheduling knows where it runs. Starting again (after a pause, on another machine) moves it there."""
+    with transaction.atomic():
+        order, operation = _lock_operation(operation)
+        _require_state(order, WORKING_STATES, _("started"))
+        _require_open_operation(operation, order, _("started"))
+        if machine.work_center_id != operation.work_center_id:
+            message = _("%(machine)s is not a machine of %(work_center)s, where operation %(seq)s runs.") % {
+                "machine": machine.code,
+                "work_center": operation.work_center.code,
+                "seq": operation.seq,
+            }
+            raise ValidationError({"machine": ValidationError(message, code="other_work_center")})
+        operation.state = OperationState.IN_PROGRESS
+        operation.machine = machine
+        operation.started_at = operation.started_at or at or timezone.now()
+        operation.save(update_fields=["state", "machine", "started_at", "updated_at"])
+        if order.state != State.IN_PROGRESS:
+            order.state = State.IN_PROGRESS
+            order.save(update_fields=["state", "updated_at"])
+        return operation
+
+
+def production_operation_finish(
+    *, operation: ProductionOperation, at: datetime.datetime | None = None, user: Any = None
+) -> ProductionOperation:
     """The operation is done: the next one becomes ready for MES to start."""
     with transaction.atomic():
         order, operation = _lock_operation(operation)
         _require_state(order, WORKING_STATES, _("worked on"))
         _require_open_operation(operation, order, _("finished"))
-        now = timezone.now()
+        now = at or timezone.now()
         operation.state = OperationState.DONE
         operation.started_at = operation.started_at or now
         operation.finished_at = now

@@ -39,6 +39,10 @@ class Lot(TaktModel):
     code = models.CharField(max_length=64)
     expiry_date = models.DateField(null=True, blank=True)
     supplier_lot = models.CharField(max_length=64, blank=True)
+    on_hold = models.BooleanField(
+        default=False, help_text=_("Held by quality: it cannot be reserved, picked, shipped or consumed.")
+    )
+    hold_reason = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["item__code", "code"]

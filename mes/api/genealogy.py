@@ -1,0 +1,6 @@
+def register(router):
+    pass
+
+
+def urls():
+    return []

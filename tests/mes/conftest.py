@@ -1,0 +1,72 @@
+"""A shop floor for MES: the kettle plant of the ERP tests (KT-200 assembled on ASSY, tested on TEST),
+with machines, operators holding badges and qualifications, and reason codes."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from core.models import Machine
+from erp.models import Department, Employee, Qualification
+from mes.choices import DowntimeCategory, DowntimeKind
+from mes.models import DowntimeReason, ScrapReason
+from tests.erp.conftest import company  # noqa: F401  (shared fixtures)
+from tests.erp.test_production import build_plant, released
+from tests.wms.conftest import bin_, item, receive, warehouse  # noqa: F401
+
+# (code, name, category, kind, counts against availability)
+DOWNTIME_REASONS = [
+    ("CHG", "Changeover", DowntimeCategory.PLANNED, DowntimeKind.CHANGEOVER, True),
+    ("PM", "Planned maintenance", DowntimeCategory.PLANNED, DowntimeKind.MAINTENANCE, False),
+    ("BRK", "Break", DowntimeCategory.PLANNED, DowntimeKind.BREAK, False),
+    ("BD", "Breakdown", DowntimeCategory.UNPLANNED, DowntimeKind.BREAKDOWN, True),
+    ("NOMAT", "No material", DowntimeCategory.UNPLANNED, DowntimeKind.NO_MATERIAL, True),
+    ("NOOP", "No operator", DowntimeCategory.UNPLANNED, DowntimeKind.NO_OPERATOR, True),
+    ("QH", "Quality hold", DowntimeCategory.UNPLANNED, DowntimeKind.QUALITY_HOLD, True),
+]
+
+
+class Floor(dict):
+    """The plant's dict (kettle, body, element, powder, assembly, test, warehouse...) and the floor."""
+
+    def order(self, quantity: str = "100", **fields):
+        """A released KT-200 order: op 10 on ASSY (ready), op 20 on TEST."""
+        return released(self, quantity, **fields)
+
+    def reason(self, code: str) -> DowntimeReason:
+        return DowntimeReason.objects.get(code=code)
+
+    def scrap(self, code: str = "DENT") -> ScrapReason:
+        return ScrapReason.objects.get(code=code)
+
+
+@pytest.fixture
+def floor(warehouse, bin_) -> Floor:
+    plant = Floor(build_plant(warehouse, bin_))
+    plant["assy1"] = Machine.objects.create(work_center=plant["assembly"], code="ASSY-1", name="Assembly line 1")
+    plant["assy2"] = Machine.objects.create(work_center=plant["assembly"], code="ASSY-2", name="Assembly line 2")
+    plant["test1"] = Machine.objects.create(work_center=plant["test"], code="TEST-1", name="Test bench 1")
+    department = Department.objects.create(code="PROD", name="Production")
+    since = datetime.date(2026, 1, 1)
+    for badge, first, last, rate, centers in [
+        ("B-1001", "Li", "Wei", "30", ["assembly", "test"]),
+        ("B-1002", "Anna", "Berg", "28", ["assembly"]),
+    ]:
+        employee = Employee.objects.create(
+            number=badge.replace("B-", "E-"),
+            first_name=first,
+            last_name=last,
+            badge=badge,
+            department=department,
+            labor_cost_rate=Decimal(rate),
+        )
+        for center in centers:
+            Qualification.objects.create(employee=employee, work_center=plant[center], valid_from=since)
+        plant[badge] = employee
+    for code, name, category, kind, counts in DOWNTIME_REASONS:
+        DowntimeReason.objects.create(
+            code=code, name=name, category=category, kind=kind, counts_against_availability=counts
+        )
+    ScrapReason.objects.create(code="DENT", name="Dented body")
+    ScrapReason.objects.create(code="LEAK", name="Leak at test")
+    return plant
