@@ -224,3 +224,50 @@ def variance_summary(
         for (item_id, period), kinds in amounts.items()
     ]
     return sorted(rows, key=lambda row: (row.item.code, row.period))
+
+
+@dataclass
+class ProductionProgress:
+    """Where a production order for a customer's order stands, as MES has reported it."""
+
+    order: ProductionOrder
+    operations: int
+    operations_done: int
+    good_qty: Decimal  # good units out of the last operation so far
+    current: ProductionOperation | None  # the first operation not done
+
+    @property
+    def percent_done(self) -> Decimal:
+        return min(Decimal(100), self.good_qty / self.order.quantity * 100).quantize(Decimal("1"), ROUND_HALF_UP)
+
+
+def sales_order_production(*, sales_order_id: int) -> list[ProductionProgress]:
+    """The production orders made for a sales order's lines, each with its progress: operations done,
+    good units out of its last operation, and the operation (and machine) it is at. Two queries."""
+    orders = list(
+        ProductionOrder.objects.filter(sales_order_line__order_id=sales_order_id)
+        .exclude(state="cancelled")
+        .select_related("item")
+        .order_by("number")
+    )
+    operations: dict[int, list[ProductionOperation]] = {order.pk: [] for order in orders}
+    for operation in (
+        ProductionOperation.objects.filter(order__in=orders)
+        .select_related("work_center", "machine")
+        .order_by("order_id", "seq")
+    ):
+        operations[operation.order_id].append(operation)
+    progress = []
+    for order in orders:
+        ops = operations[order.pk]
+        open_ops = [op for op in ops if op.state != "done"]
+        progress.append(
+            ProductionProgress(
+                order=order,
+                operations=len(ops),
+                operations_done=len(ops) - len(open_ops),
+                good_qty=ops[-1].good_qty if ops else order.completed_qty,
+                current=open_ops[0] if open_ops else None,
+            )
+        )
+    return progress

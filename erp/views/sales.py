@@ -34,6 +34,7 @@ from erp.choices import SalesOrderState
 from erp.filtersets import sales as filtersets
 from erp.forms import sales as forms
 from erp.models import PriceList, PriceListItem, SalesForecast, SalesOrder, SalesOrderLine, TaxRate
+from erp.selectors.production import sales_order_production
 from erp.selectors.sales import credit_exposure, lines_totals, order_progress
 from erp.services import pricing, sales
 from erp.services.journal import to_cents
@@ -127,6 +128,9 @@ class SalesOrderDetailView(ObjectDetailView):
                 else []
             ),
             invoices=order.invoices.select_related("currency").order_by("number") if can_see_invoices else [],
+            production=(
+                sales_order_production(sales_order_id=order.pk) if user.has_perm("erp.view_productionorder") else []
+            ),
             exposure=(
                 credit_exposure(customer=order.customer, exclude=order)
                 if order.state == S.DRAFT and order.customer.credit_limit > 0 and user.has_perms(ORDER_MANAGERS)

@@ -1,0 +1,120 @@
+"""SmartAppliance Co.'s shop floor: reason codes, and a live morning on the published schedule: operators
+signed on, the first operations of several machines running with their counts, one machine that broke
+down a few minutes ago."""
+
+import datetime
+from decimal import ROUND_DOWN, Decimal
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from aps.models import ScheduleOperation
+from aps.selectors.scheduling import published_schedule
+from erp.choices import OperationState
+from erp.selectors.people import qualified_employees
+from mes.choices import DowntimeCategory, DowntimeKind
+from mes.models import DowntimeReason, OperationRun, OperatorAssignment, ProductionEvent, ScrapReason
+from mes.services.execution import downtime_start, operation_count, operation_start, operator_sign_on
+
+# code, name, category, kind, counts against availability (ISO 22400: breaks and planned maintenance are
+# outside the planned busy time; a changeover is inside it)
+DOWNTIME_REASONS = [
+    ("CHG", "Changeover", DowntimeCategory.PLANNED, DowntimeKind.CHANGEOVER, True),
+    ("PM", "Planned maintenance", DowntimeCategory.PLANNED, DowntimeKind.MAINTENANCE, False),
+    ("BRK", "Break", DowntimeCategory.PLANNED, DowntimeKind.BREAK, False),
+    ("BD", "Breakdown", DowntimeCategory.UNPLANNED, DowntimeKind.BREAKDOWN, True),
+    ("NOMAT", "No material", DowntimeCategory.UNPLANNED, DowntimeKind.NO_MATERIAL, True),
+    ("NOOP", "No operator", DowntimeCategory.UNPLANNED, DowntimeKind.NO_OPERATOR, True),
+    ("QH", "Quality hold", DowntimeCategory.UNPLANNED, DowntimeKind.QUALITY_HOLD, True),
+    ("ADJ", "Process adjustment", DowntimeCategory.UNPLANNED, DowntimeKind.OTHER, True),
+]
+SCRAP_REASONS = [
+    ("SHORT", "Short shot (molding)"),
+    ("FLASH", "Flash on part edge"),
+    ("BRIDGE", "Solder bridge"),
+    ("DENT", "Dented body"),
+    ("SCRATCH", "Scratched surface"),
+    ("LEAK", "Leak at test"),
+    ("ELEC", "Failed electrical safety test"),
+]
+LIVE_MACHINES = 4  # machines running when the demo opens
+RUNNING_FOR = datetime.timedelta(minutes=75)
+BROKEN_FOR = datetime.timedelta(minutes=12)
+
+
+def load() -> dict[str, int]:
+    for code, name, category, kind, counts in DOWNTIME_REASONS:
+        DowntimeReason.objects.update_or_create(
+            code=code,
+            defaults={"name": name, "category": category, "kind": kind, "counts_against_availability": counts},
+        )
+    for code, name in SCRAP_REASONS:
+        ScrapReason.objects.update_or_create(code=code, defaults={"name": name})
+    if not ProductionEvent.objects.exists():  # loading again keeps the floor as it is
+        _live_morning()
+    return {
+        "downtime reasons": DowntimeReason.objects.count(),
+        "scrap reasons": ScrapReason.objects.count(),
+        "running operations": OperationRun.objects.filter(state="running").count(),
+    }
+
+
+def _first_operations() -> list[ScheduleOperation]:
+    """The first planned operation of each machine that can run now: ready (its order released) or
+    already in progress (ERP's history reported on it before MES took over)."""
+    schedule = published_schedule()
+    if schedule is None:
+        return []
+    first: dict[int, ScheduleOperation] = {}
+    planned = (
+        ScheduleOperation.objects.filter(
+            job__schedule=schedule,
+            operation__state__in=(OperationState.READY, OperationState.IN_PROGRESS),
+            machine__isnull=False,
+        )
+        .select_related("operation__order", "machine")
+        .order_by("start")
+    )
+    for op in planned:
+        first.setdefault(op.machine_id, op)
+    return list(first.values())[:LIVE_MACHINES]
+
+
+def _live_morning() -> None:
+    now = timezone.now()
+    started = now - RUNNING_FOR
+    operator = get_user_model().objects.filter(username="operator").first()
+    operations = _first_operations()
+    for index, planned in enumerate(operations):
+        machine, operation = planned.machine, planned.operation
+        crew = qualified_employees(machine=machine, on=timezone.localdate(started)).filter(department__code="PROD")
+        busy = OperatorAssignment.objects.filter(until__isnull=True).values("employee")
+        employee = crew.exclude(pk__in=busy).order_by("number").first()
+        if employee is not None:
+            operator_sign_on(employee=employee, machine=machine, at=started, user=operator)
+        run = operation_start(operation=operation, machine=machine, at=started, employee=employee, user=operator)
+        # Output so far at 90 % of the routing's pace, reported every quarter hour.
+        per_unit = operation.run_minutes_per_unit or Decimal(1)
+        for quarter in range(1, int(RUNNING_FOR / datetime.timedelta(minutes=15)) + 1):
+            good = (Decimal(15) / per_unit * Decimal("0.9")).to_integral_value(rounding=ROUND_DOWN)
+            remaining = operation.order.quantity - operation.good_qty - run.good_qty
+            good = min(good, remaining - 1)
+            if good <= 0:
+                break
+            operation_count(
+                run=run,
+                good_qty=good,
+                at=started + quarter * datetime.timedelta(minutes=15),
+                employee=employee,
+                user=operator,
+            )
+            run.refresh_from_db()
+        if len(operations) > 1 and index == len(operations) - 1:
+            downtime_start(
+                machine=machine,
+                reason=DowntimeReason.objects.get(code="BD"),
+                at=now - BROKEN_FOR,
+                employee=employee,
+                user=operator,
+                note="Hydraulic pressure alarm",
+            )
