@@ -960,3 +960,65 @@ def _book_difference(run: OperationRun, user: Any) -> None:
     operation = ProductionOperation.objects.get(pk=run.operation_id)
     production_operation_report(operation=operation, good_qty=good, scrap_qty=scrap, user=user, correction=True)
     OperationRun.objects.filter(pk=run.pk).update(booked_good=run.good_qty, booked_scrap=run.scrap_qty)
+
+
+# --- Machines counting by themselves --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MachineCountReport:
+    """Units a machine counted by itself (a PLC counter's increase), at a moment."""
+
+    machine_id: int
+    at: datetime.datetime
+    good_qty: Decimal = ZERO
+    scrap_qty: Decimal = ZERO
+
+
+def machine_counts_record(*, reports: list[MachineCountReport]) -> list[ProductionEvent]:
+    """Record many machine counts in one transaction (the shopfloor service flushes its readings this way):
+    each goes to the operation open on its machine (running or paused: a machine finishing its cycle after
+    a pause still made the unit), or stays unassigned (an event without operation) when none is. Machines
+    are locked in id order, so concurrent pollers never deadlock."""
+    reports = [report for report in reports if report.good_qty or report.scrap_qty]
+    if not reports:
+        return []
+    with transaction.atomic():
+        machine_ids = sorted({report.machine_id for report in reports})
+        existing = set(MachineStatus.objects.filter(machine_id__in=machine_ids).values_list("machine_id", flat=True))
+        MachineStatus.objects.bulk_create(
+            [MachineStatus(machine_id=pk, since=reports[0].at) for pk in machine_ids if pk not in existing],
+            ignore_conflicts=True,
+        )
+        list(MachineStatus.objects.select_for_update().filter(machine_id__in=machine_ids).order_by("machine_id"))
+        runs = {
+            run.machine_id: run
+            for run in OperationRun.objects.select_for_update()
+            .filter(machine_id__in=machine_ids)
+            .exclude(state=RunState.DONE)
+        }
+        events, counted = [], {}
+        for report in reports:
+            run = runs.get(report.machine_id)
+            events.append(
+                ProductionEvent(
+                    kind=EventKind.COUNT,
+                    at=report.at,
+                    source=EventSource.PLC,
+                    machine_id=report.machine_id,
+                    operation_id=run.operation_id if run else None,
+                    good_qty=report.good_qty,
+                    scrap_qty=report.scrap_qty,
+                )
+            )
+            if run is not None:
+                run.good_qty += report.good_qty
+                run.scrap_qty += report.scrap_qty
+                counted[run.pk] = run
+        ProductionEvent.objects.bulk_create(events, batch_size=1000)
+        for run in counted.values():
+            OperationRun.objects.filter(pk=run.pk).update(good_qty=run.good_qty, scrap_qty=run.scrap_qty)
+        counts_add(
+            Count(event.machine_id, event.operation_id, event.at, event.good_qty, event.scrap_qty) for event in events
+        )
+        return events

@@ -1,0 +1,3 @@
+from shopfloor.models.devices import Device, DeviceHealth, Tag, TagCounter
+
+__all__ = ["Device", "DeviceHealth", "Tag", "TagCounter"]

@@ -1,0 +1,40 @@
+from django.contrib import admin
+
+from core.admin import ReadOnlyAdmin
+from shopfloor import models
+
+
+class TagInline(admin.TabularInline):
+    model = models.Tag
+    fields = ("role", "address", "data_type", "word_order", "scale", "state_map")
+    extra = 0
+
+
+@admin.register(models.Device)
+class DeviceAdmin(admin.ModelAdmin):
+    list_display = ("code", "machine", "protocol", "host", "port", "unit_id", "poll_ms", "active")
+    list_filter = ("protocol", "active")
+    search_fields = ("code", "machine__code", "host")
+    list_select_related = ("machine",)
+    inlines = [TagInline]
+
+
+@admin.register(models.Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("device", "role", "address", "data_type", "word_order", "scale")
+    list_filter = ("role", "data_type")
+    search_fields = ("device__code", "address")
+    list_select_related = ("device",)
+
+
+@admin.register(models.TagCounter)
+class TagCounterAdmin(ReadOnlyAdmin):
+    list_display = ("tag", "last_raw", "last_read_at", "total", "wraps", "resets")
+    list_select_related = ("tag__device",)
+
+
+@admin.register(models.DeviceHealth)
+class DeviceHealthAdmin(ReadOnlyAdmin):
+    list_display = ("device", "connected", "last_reading_at", "reads_per_second", "last_error", "poller")
+    list_filter = ("connected",)
+    list_select_related = ("device",)
