@@ -36,6 +36,13 @@ def date_range_filter(label: str | None = None) -> django_filters.DateFromToRang
     )
 
 
+def datetime_range_filter(label: str, **kwargs) -> django_filters.IsoDateTimeFromToRangeFilter:
+    """From and to as ISO 8601 moments (`?start_after=2026-11-23T06:00&start_before=...`)."""
+    return django_filters.IsoDateTimeFromToRangeFilter(
+        label=label, widget=django_filters.widgets.DateRangeWidget(attrs={"type": "datetime-local"}), **kwargs
+    )
+
+
 class SearchFilterSet(django_filters.FilterSet):
     """Adds `q`: a case-insensitive search over the model's `search_fields`."""
 

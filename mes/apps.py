@@ -7,9 +7,10 @@ class MesConfig(AppConfig):
     verbose_name = "MES"
 
     def ready(self):
-        from core.navigation import Menu, register_menu
+        from core.navigation import Menu, ObjectLink, register_menu, register_object_link
         from mes.views import execution, genealogy, maintenance, oee, quality, tablet
 
         register_menu(Menu(_("Shop floor"), (*execution.MENU, *tablet.MENU, *oee.MENU, *genealogy.MENU)))
         register_menu(Menu(_("Quality"), quality.MENU))
         register_menu(Menu(_("Maintenance"), maintenance.MENU))
+        register_object_link("wms.lot", ObjectLink(_("Genealogy"), "mes:lot_backward", "mes.view_lotlink"))

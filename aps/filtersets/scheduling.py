@@ -7,16 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from aps.choices import FixedReason, MachineWindowKind, ScheduleState
 from aps.models import Changeover, MachineWindow, Schedule, ScheduleOperation
-from core.filtersets import SearchFilterSet, code_filter
+from core.filtersets import SearchFilterSet, code_filter, datetime_range_filter
 from core.forms import FilterForm
 from core.models import ItemCategory, Machine, WorkCenter
-
-
-def datetime_range_filter(label: str) -> django_filters.IsoDateTimeFromToRangeFilter:
-    """From and to as ISO 8601 moments (`?start_after=2026-11-23T06:00&start_before=...`)."""
-    return django_filters.IsoDateTimeFromToRangeFilter(
-        label=label, widget=django_filters.widgets.DateRangeWidget(attrs={"type": "datetime-local"})
-    )
 
 
 class ScheduleFilterSet(SearchFilterSet):

@@ -187,6 +187,18 @@ SPECTACULAR_SETTINGS = {
         "AccountKindEnum": "erp.choices.AccountKind",
         "JournalSourceEnum": "erp.choices.JournalSource",
         "AttendanceSourceEnum": "erp.choices.AttendanceSource",
+        "MachineStateEnum": "mes.choices.MachineState",
+        "RunStateEnum": "mes.choices.RunState",
+        "EventKindEnum": "mes.choices.EventKind",
+        "EventSourceEnum": "mes.choices.EventSource",
+        "DowntimeKindEnum": "mes.choices.DowntimeKind",
+        "DowntimeCategoryEnum": "mes.choices.DowntimeCategory",
+        "MaintenanceKindEnum": "mes.choices.MaintenanceKind",
+        "MaintenanceStateEnum": "mes.choices.MaintenanceState",
+        "MaintenanceTriggerEnum": "mes.choices.MaintenanceTrigger",
+        "CharacteristicKindEnum": "mes.choices.CharacteristicKind",
+        "NonconformanceStateEnum": "mes.choices.NonconformanceState",
+        "DispositionEnum": "mes.choices.Disposition",
     },
 }
 
@@ -231,6 +243,11 @@ CELERY_BEAT_SCHEDULE = {
     "plan-replenishment": {
         "task": "wms.tasks.plan_replenishment",
         "schedule": 1800.0,
+    },
+    # Preventive maintenance: due plans become planned orders, before the nightly schedule plans around them.
+    "maintenance-plan": {
+        "task": "mes.tasks.maintenance_plan",
+        "schedule": crontab(hour=env.int("TAKT_MAINTENANCE_PLAN_HOUR", default=1), minute=30),
     },
 }
 

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from core.choices import Procurement
 from core.formatting import format_quantity as qty
-from core.models import Item, Machine, Unit
+from core.models import Item, Machine, Unit, WorkCenter
 from core.services.events import event_publish
 from core.services.numbering import next_document_number
 from erp import events
@@ -57,6 +57,7 @@ from plm.selectors.revisions import effective_bom, effective_routing
 from wms.choices import LocationKind, MoveKind, RequestKind, RequestState
 from wms.locations import virtual_location
 from wms.models import Location, Lot, Reservation, StockMove, StockRequest, StockRequestLine, Warehouse
+from wms.services.holds import lot_usable_check
 from wms.services.moves import stock_move_post
 from wms.services.putaway import putaway_plan
 from wms.services.requests import (
@@ -266,6 +267,17 @@ def _rates(work_centers: set[int]) -> dict[int, WorkCenterRate]:
     return {rate.work_center_id: rate for rate in WorkCenterRate.objects.filter(work_center__in=work_centers)}
 
 
+def _frozen_rates(work_center: WorkCenter, rate: WorkCenterRate | None) -> dict[str, Decimal]:
+    """The rates an operation on the work center keeps for its life (its fields of that name)."""
+    machine_rate = rate.machine_rate_per_hour if rate is not None else ZERO
+    return {
+        "labor_rate_per_hour": rate.labor_rate_per_hour if rate is not None else ZERO,
+        # No machine rate of ERP's own: the work center's cost per hour is its machine overhead.
+        "machine_rate_per_hour": machine_rate or work_center.cost_per_hour,
+        "crew_size": rate.crew_size if rate is not None else Decimal(1),
+    }
+
+
 def production_order_firm(*, order: ProductionOrder, user: Any = None) -> ProductionOrder:
     """Copy the BOM and routing revisions effective on the start date onto the order: from now on the order
     keeps them, whatever engineering releases later. Refused when either has no released revision then."""
@@ -297,27 +309,21 @@ def production_order_firm(*, order: ProductionOrder, user: Any = None) -> Produc
             components.append(component)
         steps = list(RoutingOperation.objects.filter(routing=routing).select_related("work_center").order_by("seq"))
         rates = _rates({step.work_center_id for step in steps})
-        operations = []
-        for step in steps:
-            rate = rates.get(step.work_center_id)
-            machine_rate = rate.machine_rate_per_hour if rate is not None else ZERO
-            operations.append(
-                ProductionOperation(
-                    order=order,
-                    seq=step.seq,
-                    name=step.name,
-                    work_center=step.work_center,
-                    setup_minutes=step.setup_minutes,
-                    run_minutes_per_unit=step.run_minutes_per_unit,
-                    queue_minutes=step.queue_minutes,
-                    move_minutes=step.move_minutes,
-                    instructions=step.instructions,
-                    labor_rate_per_hour=rate.labor_rate_per_hour if rate is not None else ZERO,
-                    # No machine rate of ERP's own: the work center's cost per hour is its machine overhead.
-                    machine_rate_per_hour=machine_rate or step.work_center.cost_per_hour,
-                    crew_size=rate.crew_size if rate is not None else Decimal(1),
-                )
+        operations = [
+            ProductionOperation(
+                order=order,
+                seq=step.seq,
+                name=step.name,
+                work_center=step.work_center,
+                setup_minutes=step.setup_minutes,
+                run_minutes_per_unit=step.run_minutes_per_unit,
+                queue_minutes=step.queue_minutes,
+                move_minutes=step.move_minutes,
+                instructions=step.instructions,
+                **_frozen_rates(step.work_center, rates.get(step.work_center_id)),
             )
+            for step in steps
+        ]
         for record in (*components, *operations):
             record.full_clean(exclude=["order"])
         ProductionComponent.objects.bulk_create(components)
@@ -584,6 +590,41 @@ def production_operation_finish(
         return operation
 
 
+def production_operation_add(
+    *,
+    order: ProductionOrder,
+    seq: int,
+    work_center: WorkCenter,
+    name: str,
+    instructions: str = "",
+    user: Any = None,
+) -> ProductionOperation:
+    """An operation the routing did not plan (a rework) added as number `seq` to an order being worked on,
+    ready for MES to start at once. It carries no standard time: its hours are absorbed at the work
+    center's rates and end up as efficiency variance, the cost of doing the work twice."""
+    with transaction.atomic():
+        order = _lock(order)
+        _require_state(order, WORKING_STATES, _("given an operation"))
+        name = name.strip()
+        if not name:
+            raise ValidationError({"name": ValidationError(_("Name the operation."), code="required")})
+        if order.operations.filter(seq=seq).exists():
+            message = _("%(number)s has an operation %(seq)s already.") % {"number": order.number, "seq": seq}
+            raise ValidationError({"seq": ValidationError(message, code="seq_taken")})
+        operation = ProductionOperation(
+            order=order,
+            seq=seq,
+            name=name,
+            work_center=work_center,
+            instructions=instructions,
+            state=OperationState.READY,
+            **_frozen_rates(work_center, _rates({work_center.pk}).get(work_center.pk)),
+        )
+        operation.full_clean()
+        operation.save()
+        return operation
+
+
 # --- Material -----------------------------------------------------------------------------------------------------
 
 ISSUE_STATES = (State.RELEASED, State.IN_PROGRESS, State.COMPLETED)
@@ -599,6 +640,7 @@ def _take_reservations(
     ):
         if quantity <= 0:
             break
+        lot_usable_check(reservation.quant.lot)
         take = min(quantity, reservation.quantity)
         moves.append(
             stock_move_post(
@@ -635,7 +677,9 @@ def _issue(
 ) -> list[StockMove]:
     """Consumption moves of `quantity`: reserved stock first (only the named location's, unless
     `reserved_anywhere`), the rest from the free stock of `location`. `settle_request=False` leaves
-    the material request's state to the caller (a backflush settles it once, after every component)."""
+    the material request's state to the caller (a backflush settles it once, after every component).
+    A lot on quality hold is refused."""
+    lot_usable_check(lot)
     production = virtual_location(LocationKind.PRODUCTION)
     request = order.material_request
     if request is not None:

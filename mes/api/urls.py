@@ -6,4 +6,4 @@ router = DefaultRouter()
 for area in (execution, genealogy, quality, maintenance, oee):
     area.register(router)
 
-urlpatterns = [*genealogy.urls(), *oee.urls(), *router.urls]
+urlpatterns = [*oee.urls(), *router.urls]

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +48,17 @@ class InspectionPlan(TaktModel):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    def clean(self) -> None:
+        errors = {}
+        if self.frequency == SamplingFrequency.EVERY_NTH and not self.every_n:
+            errors["every_n"] = ValidationError(_("Say every how many units."), code="required")
+        if self.trigger == InspectionTrigger.RECEIPT and self.operation_seq is not None:
+            errors["operation_seq"] = ValidationError(
+                _("A plan at goods receipt has no routing operation."), code="not_an_operation"
+            )
+        if errors:
+            raise ValidationError(errors)
+
 
 class Characteristic(TaktModel):
     """One thing measured (a nominal with limits, in a unit) or judged pass / fail."""
@@ -74,6 +86,26 @@ class Characteristic(TaktModel):
 
     def __str__(self) -> str:
         return f"{self.plan.code}/{self.position} {self.name}"
+
+    def clean(self) -> None:
+        limits = (self.nominal, self.lower_limit, self.upper_limit)
+        if self.kind == CharacteristicKind.ATTRIBUTE:
+            if any(value is not None for value in limits) or self.unit_id:
+                message = _("A pass / fail characteristic has no nominal, limits or unit.")
+                raise ValidationError({"kind": ValidationError(message, code="attribute_measured")})
+            return
+        if self.lower_limit is None and self.upper_limit is None:
+            message = _("A measured characteristic needs a lower limit, an upper limit or both.")
+            raise ValidationError({"upper_limit": ValidationError(message, code="required")})
+        if self.lower_limit is not None and self.upper_limit is not None and self.lower_limit > self.upper_limit:
+            message = _("The lower limit is above the upper limit.")
+            raise ValidationError({"lower_limit": ValidationError(message, code="limits_reversed")})
+        if self.nominal is not None and not (
+            (self.lower_limit is None or self.lower_limit <= self.nominal)
+            and (self.upper_limit is None or self.nominal <= self.upper_limit)
+        ):
+            message = _("The nominal lies outside the limits.")
+            raise ValidationError({"nominal": ValidationError(message, code="outside_limits")})
 
 
 class Inspection(TaktModel):

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,40 +50,27 @@ from mes.models import (
     ScrapReason,
 )
 from mes.models.execution import BUCKET_MINUTES
+from mes.selectors.quality import is_last_operation
+from mes.services import maintenance
+from mes.services.common import local_time, moment, number, refuse
 from wms.models import Location, Lot, StockMove
 
 ZERO = Decimal("0")
 MINUTE_STEP = Decimal("0.01")
-# Clocks on tablets and PLCs drift; a report a little ahead of the server is accepted as now.
-CLOCK_SKEW = datetime.timedelta(minutes=5)
 # A breakdown takes the machine out of the schedule for this long until it is reported over.
 BREAKDOWN_WINDOW = datetime.timedelta(hours=1)
 SUPERVISOR_PERMISSION = "erp.change_productionorder"
-
-
-def _refuse(field: str, message: str, code: str) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
-def _moment(at: datetime.datetime | None) -> datetime.datetime:
-    now = timezone.now()
-    if at is None:
-        return now
-    if timezone.is_naive(at):
-        raise _refuse("at", _("Give the time with its time zone."), "naive")
-    if at > now + CLOCK_SKEW:
-        raise _refuse("at", _("%(at)s is in the future.") % {"at": _local(at)}, "future")
-    return at
-
-
-def _local(at: datetime.datetime) -> str:
-    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _status(machine: Machine, at: datetime.datetime) -> MachineStatus:
     """The machine's status row, locked: every report on a machine waits for the one before it."""
     MachineStatus.objects.get_or_create(machine=machine, defaults={"since": at})
     return MachineStatus.objects.select_for_update().get(machine=machine)
+
+
+def _require_active(machine: Machine) -> None:
+    if not machine.active:
+        raise refuse("machine", _("Machine %(machine)s is not active.") % {"machine": machine.code}, "inactive")
 
 
 def _set_state(
@@ -163,15 +149,14 @@ def operator_sign_on(
 ) -> OperatorAssignment:
     """The operator (by badge) takes a machine: qualified for it, clocked in if not yet; one operator may
     be on several machines at once."""
-    at = _moment(at)
+    at = moment(at)
     with transaction.atomic():
         status = _status(machine, at)
-        if not machine.active:
-            raise _refuse("machine", _("Machine %(machine)s is not active.") % {"machine": machine.code}, "inactive")
+        _require_active(machine)
         qualification_check(employee=employee, machine=machine, on=plant_date(at, machine))
         if OperatorAssignment.objects.filter(employee=employee, machine=machine, until__isnull=True).exists():
             message = _("%(employee)s is already on %(machine)s.") % {"employee": employee, "machine": machine.code}
-            raise _refuse("machine", message, "already_on")
+            raise refuse("machine", message, "already_on")
         if not employee.attendances.filter(clock_out__isnull=True).exists():
             attendance_sign_in(employee=employee, machine=machine, at=at)
         event = _event(EventKind.OPERATOR_ON, at, machine=machine, employee=employee, user=user)
@@ -184,7 +169,7 @@ def operator_sign_off(
     *, employee: Employee, machine: Machine | None = None, at: datetime.datetime | None = None, user: Any = None
 ) -> list[OperatorAssignment]:
     """The operator leaves one machine, or all (and is clocked out) when none is named."""
-    at = _moment(at)
+    at = moment(at)
     with transaction.atomic():
         open_ = OperatorAssignment.objects.select_for_update().filter(employee=employee, until__isnull=True)
         if machine is not None:
@@ -193,11 +178,11 @@ def operator_sign_off(
         if not assignments:
             where = machine.code if machine else _("any machine")
             message = _("%(employee)s is not on %(machine)s.") % {"employee": employee, "machine": where}
-            raise _refuse("machine" if machine else "employee", message, "not_on")
+            raise refuse("machine" if machine else "employee", message, "not_on")
         for assignment in assignments:
             if at <= assignment.since:
                 message = _("Signing off at %(at)s is not after signing on at %(since)s.")
-                raise _refuse("at", message % {"at": _local(at), "since": _local(assignment.since)}, "before_on")
+                raise refuse("at", message % {"at": local_time(at), "since": local_time(assignment.since)}, "before_on")
             assignment.until = at
             assignment.save(update_fields=["until"])
             _event(EventKind.OPERATOR_OFF, at, machine=assignment.machine, employee=employee, user=user)
@@ -213,12 +198,13 @@ def operator_sign_off(
 def _open_run(run: OperationRun) -> OperationRun:
     run = OperationRun.objects.select_for_update().select_related("operation__order__item", "machine").get(pk=run.pk)
     if run.state == RunState.DONE:
-        message = _("Operation %(seq)s of %(number)s is completed on %(machine)s.") % _what(run)
-        raise _refuse("run", message, "run_done")
+        message = _("Operation %(seq)s of %(number)s is completed on %(machine)s.") % run_names(run)
+        raise refuse("run", message, "run_done")
     return run
 
 
-def _what(run: OperationRun) -> dict[str, Any]:
+def run_names(run: OperationRun) -> dict[str, Any]:
+    """What a message about a run names: the operation's seq, the order's number and the machine's code."""
     return {"seq": run.operation.seq, "number": run.operation.order.number, "machine": run.machine.code}
 
 
@@ -241,26 +227,25 @@ def operation_start(
 ) -> OperationRun:
     """Start an operation on a machine of its work center: the machine must be free (no other operation
     open on it, not down), the operation ready (the one before it finished) and open on no other machine."""
-    at = _moment(at)
+    at = moment(at)
     with transaction.atomic():
         status = _status(machine, at)
-        if not machine.active:
-            raise _refuse("machine", _("Machine %(machine)s is not active.") % {"machine": machine.code}, "inactive")
+        _require_active(machine)
         busy = (
             OperationRun.objects.filter(machine=machine).exclude(state=RunState.DONE).select_related("operation__order")
         )
         busy = busy.first()
         if busy is not None:
             message = _("%(machine)s has operation %(seq)s of %(number)s open; pause or complete it first.")
-            raise _refuse("machine", message % _what(busy), "machine_busy")
+            raise refuse("machine", message % run_names(busy), "machine_busy")
         open_downtime = Downtime.objects.filter(machine=machine, end__isnull=True).select_related("reason").first()
         if open_downtime is not None:
             message = _("%(machine)s is down (%(reason)s); end the downtime first.")
-            raise _refuse("machine", message % {"machine": machine.code, "reason": open_downtime.reason.name}, "down")
+            raise refuse("machine", message % {"machine": machine.code, "reason": open_downtime.reason.name}, "down")
         elsewhere = OperationRun.objects.filter(operation=operation).exclude(state=RunState.DONE).first()
         if elsewhere is not None:
-            message = _("Operation %(seq)s of %(number)s is open on %(machine)s.") % _what(elsewhere)
-            raise _refuse("operation", message, "open_elsewhere")
+            message = _("Operation %(seq)s of %(number)s is open on %(machine)s.") % run_names(elsewhere)
+            raise refuse("operation", message, "open_elsewhere")
         if employee is not None:
             qualification_check(employee=employee, machine=machine, on=plant_date(at, machine))
         operation = production_operation_start(operation=operation, machine=machine, at=at, user=user)
@@ -285,12 +270,12 @@ def operation_pause(
 ) -> OperationRun:
     """Stop the running operation; with a reason the machine is down for it (a downtime starts) until the
     operation resumes. What was counted and run so far is booked to ERP."""
-    at = _moment(at)
+    at = moment(at)
     with transaction.atomic():
         status = _status(run.machine, at)
         run = _open_run(run)
         if run.state != RunState.RUNNING:
-            raise _refuse("run", _("Operation %(seq)s of %(number)s is not running.") % _what(run), "not_running")
+            raise refuse("run", _("Operation %(seq)s of %(number)s is not running.") % run_names(run), "not_running")
         event = _event(
             EventKind.PAUSE,
             at,
@@ -331,12 +316,12 @@ def operation_resume(
     source: str = EventSource.TABLET,
 ) -> OperationRun:
     """Go on with a paused operation; the downtime it was paused for ends."""
-    at = _moment(at)
+    at = moment(at)
     with transaction.atomic():
         status = _status(run.machine, at)
         run = _open_run(run)
         if run.state != RunState.PAUSED:
-            raise _refuse("run", _("Operation %(seq)s of %(number)s is not paused.") % _what(run), "not_paused")
+            raise refuse("run", _("Operation %(seq)s of %(number)s is not paused.") % run_names(run), "not_paused")
         event = _event(
             EventKind.RESUME,
             at,
@@ -354,16 +339,6 @@ def operation_resume(
         return run
 
 
-def _check_quantity(value: Any, field: str) -> Decimal:
-    try:
-        quantity = Decimal(value)
-    except (ArithmeticError, TypeError, ValueError):
-        raise _refuse(field, _("Give a number."), "invalid") from None
-    if not quantity.is_finite():
-        raise _refuse(field, _("Give a number."), "invalid")
-    return quantity
-
-
 def _over_quantity_check(run: OperationRun, good: Decimal, override_by: Any) -> None:
     """More good units than the order asks for need a supervisor: a miscount or an operator padding
     output would otherwise reach stock and cost unchallenged."""
@@ -378,7 +353,7 @@ def _over_quantity_check(run: OperationRun, good: Decimal, override_by: Any) -> 
         "That makes %(counted)s good units on operation %(seq)s of %(number)s, which asks for %(ordered)s; "
         "a supervisor has to accept more than ordered."
     ) % {"counted": qty(counted), "seq": operation.seq, "number": order.number, "ordered": qty(order.quantity)}
-    raise _refuse("good_qty", message, "over_quantity")
+    raise refuse("good_qty", message, "over_quantity")
 
 
 def operation_count(
@@ -395,18 +370,18 @@ def operation_count(
 ) -> ProductionEvent:
     """Good and scrapped units of an open operation. Scrap reported by a person needs a reason (a machine's
     reject counter has none to give). More good units than ordered need `override_by`, a supervisor."""
-    at = _moment(at)
-    good, scrap = _check_quantity(good_qty, "good_qty"), _check_quantity(scrap_qty, "scrap_qty")
+    at = moment(at)
+    good, scrap = number(good_qty, "good_qty"), number(scrap_qty, "scrap_qty")
     if good < 0 or scrap < 0:
-        raise _refuse(
+        raise refuse(
             "good_qty" if good < 0 else "scrap_qty",
             _("Counts cannot be negative; correct the count instead."),
             "min_value",
         )
     if not (good or scrap):
-        raise _refuse("good_qty", _("Count good or scrapped units."), "empty")
+        raise refuse("good_qty", _("Count good or scrapped units."), "empty")
     if scrap and scrap_reason is None and source != EventSource.PLC:
-        raise _refuse("scrap_reason", _("Say why the units were scrapped."), "required")
+        raise refuse("scrap_reason", _("Say why the units were scrapped."), "required")
     with transaction.atomic():
         _status(run.machine, at)
         run = _open_run(run)
@@ -414,7 +389,7 @@ def operation_count(
         for field, value in (("good_qty", good), ("scrap_qty", scrap)):
             error = item.precision_error(value)
             if error:
-                raise _refuse(field, error, "precision")
+                raise refuse(field, error, "precision")
         if good and source != EventSource.PLC:
             _over_quantity_check(run, good, override_by)
         event = _event(
@@ -444,7 +419,7 @@ def operation_complete(
 ) -> OperationRun:
     """The operation is done on this machine: everything counted and run is booked, ERP makes the next
     operation ready, the machine is free."""
-    at = _moment(at)
+    at = moment(at)
     with transaction.atomic():
         status = _status(run.machine, at)
         run = _open_run(run)
@@ -533,7 +508,7 @@ def _book(run: OperationRun, at: datetime.datetime, user: Any) -> OperationRun:
 
 def run_book(*, run: OperationRun, at: datetime.datetime | None = None, user: Any = None) -> OperationRun:
     """Book an open run up to now (the periodic booking of running machines)."""
-    at = _moment(at)
+    at = moment(at)
     with transaction.atomic():
         _status(run.machine, at)
         run = _open_run(run)
@@ -563,13 +538,15 @@ def _downtime_open(
             end=at + BREAKDOWN_WINDOW,
             reason=_("Breakdown reported on the floor: %(reason)s") % {"reason": reason.name},
         )
+        # Maintenance hears of it as a corrective request (unless one is open for the machine).
+        maintenance.maintenance_breakdown_request(downtime=downtime, user=event.user)
     return downtime
 
 
 def _downtime_close(downtime: Downtime, at: datetime.datetime, event: ProductionEvent) -> Downtime:
     if at < downtime.start:
-        message = _("The downtime started at %(start)s; it cannot end before.") % {"start": _local(downtime.start)}
-        raise _refuse("at", message, "before_start")
+        message = _("The downtime started at %(start)s; it cannot end before.") % {"start": local_time(downtime.start)}
+        raise refuse("at", message, "before_start")
     downtime.end, downtime.end_event = at, event
     downtime.save(update_fields=["end", "end_event"])
     if downtime.reason.kind == DowntimeKind.BREAKDOWN:
@@ -591,19 +568,20 @@ def downtime_start(
 ) -> Downtime:
     """The machine stops for a reason. A running operation is paused by it (and resumes when it ends);
     a breakdown takes the machine out of the schedule."""
-    at = _moment(at)
+    at = moment(at)
     with transaction.atomic():
         status = _status(machine, at)
+        _require_active(machine)
         if not reason.active:
-            raise _refuse("reason", _("Reason %(code)s is no longer used.") % {"code": reason.code}, "inactive")
+            raise refuse("reason", _("Reason %(code)s is no longer used.") % {"code": reason.code}, "inactive")
         open_ = Downtime.objects.filter(machine=machine, end__isnull=True).select_related("reason").first()
         if open_ is not None:
             message = _("%(machine)s is already down (%(reason)s) since %(start)s.") % {
                 "machine": machine.code,
                 "reason": open_.reason.name,
-                "start": _local(open_.start),
+                "start": local_time(open_.start),
             }
-            raise _refuse("machine", message, "already_down")
+            raise refuse("machine", message, "already_down")
         run = OperationRun.objects.select_for_update().filter(machine=machine, state=RunState.RUNNING).first()
         event = _event(
             EventKind.DOWNTIME_START,
@@ -630,12 +608,12 @@ def downtime_end(
     source: str = EventSource.TABLET,
 ) -> Downtime:
     """The machine is back: the operation the downtime paused runs again."""
-    at = _moment(at)
+    at = moment(at)
     with transaction.atomic():
         status = _status(machine, at)
         downtime = Downtime.objects.select_for_update().filter(machine=machine, end__isnull=True).first()
         if downtime is None:
-            raise _refuse("machine", _("%(machine)s is not down.") % {"machine": machine.code}, "not_down")
+            raise refuse("machine", _("%(machine)s is not down.") % {"machine": machine.code}, "not_down")
         event = _event(EventKind.DOWNTIME_END, at, machine=machine, employee=employee, user=user, source=source)
         _downtime_close(downtime, at, event)
         run = OperationRun.objects.select_for_update().filter(machine=machine, state=RunState.PAUSED).first()
@@ -658,15 +636,15 @@ def machine_state_record(
     """A state the machine reports by itself (the shopfloor service): down or held opens a downtime with
     the mapped reason, running again closes it; a state it already has changes nothing."""
     if state not in MachineState.values:
-        raise _refuse("state", _("Unknown machine state %(state)s.") % {"state": state}, "invalid")
-    at = _moment(at)
+        raise refuse("state", _("Unknown machine state %(state)s.") % {"state": state}, "invalid")
+    at = moment(at)
     with transaction.atomic():
         status = _status(machine, at)
         down = Downtime.objects.filter(machine=machine, end__isnull=True).exists()
         stopped = state in (MachineState.DOWN, MachineState.HELD, MachineState.SETUP)
         if stopped and not down:
             if reason is None:
-                raise _refuse("reason", _("A stopped machine needs a downtime reason."), "required")
+                raise refuse("reason", _("A stopped machine needs a downtime reason."), "required")
             downtime_start(machine=machine, reason=reason, at=at, source=source)
         elif not stopped and down:
             downtime_end(machine=machine, at=at, source=source)
@@ -715,7 +693,7 @@ def _held(lot: Lot | None) -> None:
             "item": lot.item.code,
             "reason": lot.hold_reason or _("no reason given"),
         }
-        raise _refuse("lot", message, "on_hold")
+        raise refuse("lot", message, "on_hold")
 
 
 def _record_consumption(
@@ -768,7 +746,7 @@ def material_consume(
 ) -> list[ProductionEvent]:
     """The operator scanned a lot of a component as it went into the operation: issued from stock (its
     reservation first), recorded against the run, linked to what the order produces. A held lot is refused."""
-    at = _moment(at)
+    at = moment(at)
     _held(lot)
     with transaction.atomic():
         _status(run.machine, at)
@@ -779,7 +757,7 @@ def material_consume(
                 "item": lot.item.code,
                 "component": component.item.code,
             }
-            raise _refuse("lot", message, "other_item")
+            raise refuse("lot", message, "other_item")
         before = _last_move_id()
         production_material_issue(
             order=run.operation.order, component=component, quantity=quantity, lot=lot, location=location, user=user
@@ -799,7 +777,7 @@ def material_backflush(
 ) -> list[ProductionEvent]:
     """Consume every component for `quantity` units by the BOM (from the order's reservations, the rest
     from `location`), each lot taken recorded and linked as if scanned."""
-    at = _moment(at)
+    at = moment(at)
     with transaction.atomic():
         _status(run.machine, at)
         run = _open_run(run)
@@ -815,10 +793,10 @@ def _lot_codes(run: OperationRun, quantity: Decimal, lot_code: str | None) -> li
     item = order.item
     if item.tracking == "serial":
         if quantity != quantity.to_integral_value():
-            raise _refuse("quantity", _("Serial numbers are given to whole units."), "whole_units")
+            raise refuse("quantity", _("Serial numbers are given to whole units."), "whole_units")
         if lot_code:
             if quantity != 1:
-                raise _refuse("lot_code", _("One serial number is one unit."), "one_unit")
+                raise refuse("lot_code", _("One serial number is one unit."), "one_unit")
             return [(lot_code, Decimal(1))]
         taken = Lot.objects.filter(item=item, code__startswith=f"{order.number}-").count()
         return [(f"{order.number}-{taken + i:04d}", Decimal(1)) for i in range(1, int(quantity) + 1)]
@@ -843,24 +821,23 @@ def lot_produce(
 ) -> list[ProductionEvent]:
     """Good units of the order's last operation go to stock under a lot (or serials), which are linked
     to every lot the order consumed. Only what the last operation counted good can be received."""
-    at = _moment(at)
-    quantity = _check_quantity(quantity, "quantity")
+    at = moment(at)
+    quantity = number(quantity, "quantity")
     if quantity <= 0:
-        raise _refuse("quantity", _("Receive more than 0."), "min_value")
+        raise refuse("quantity", _("Receive more than 0."), "min_value")
     with transaction.atomic():
         _status(run.machine, at)
         run = (
             OperationRun.objects.select_for_update().select_related("operation__order__item", "machine").get(pk=run.pk)
         )
         operation, order = run.operation, run.operation.order
-        last = order.operations.order_by("-seq").values_list("pk", flat=True).first()
-        if operation.pk != last:
+        if not is_last_operation(operation):
             message = _("Operation %(seq)s is not the last of %(number)s; lots are produced by the last one.")
-            raise _refuse("run", message % {"seq": operation.seq, "number": order.number}, "not_last")
+            raise refuse("run", message % {"seq": operation.seq, "number": order.number}, "not_last")
         counted = operation.good_qty + (run.good_qty - run.booked_good)
         if order.completed_qty + quantity > counted:
             message = _("Operation %(seq)s of %(number)s counted %(counted)s good; %(received)s are already received.")
-            raise _refuse(
+            raise refuse(
                 "quantity",
                 message
                 % {
@@ -907,28 +884,39 @@ def event_correct(
     note: str,
     user: Any = None,
     employee: Employee | None = None,
+    override_by: Any = None,
 ) -> ProductionEvent:
     """A count was wrong: a correction event records the right figures as a difference to the event it
-    corrects (which stays as it was); the run's counts, the roll-up and, when booked, ERP follow."""
+    corrects (which stays as it was); the run's counts, the roll-up and, when booked, ERP follow. A
+    correction up to more good units than ordered needs a supervisor, as the count would have."""
     if event.kind != EventKind.COUNT:
-        raise _refuse("event", _("Only counts are corrected; other events are followed by the right one."), "kind")
+        raise refuse("event", _("Only counts are corrected; other events are followed by the right one."), "kind")
     if not note.strip():
-        raise _refuse("note", _("Say why the count is corrected."), "required")
-    corrected = event.good_qty + sum(c.good_qty for c in event.corrections.all())
-    corrected_scrap = event.scrap_qty + sum(c.scrap_qty for c in event.corrections.all())
-    good = corrected if good_qty is None else _check_quantity(good_qty, "good_qty")
-    scrap = corrected_scrap if scrap_qty is None else _check_quantity(scrap_qty, "scrap_qty")
-    if good < 0 or scrap < 0:
-        raise _refuse("good_qty" if good < 0 else "scrap_qty", _("Counts cannot be negative."), "min_value")
-    delta_good, delta_scrap = good - corrected, scrap - corrected_scrap
-    if not (delta_good or delta_scrap):
-        raise _refuse("good_qty", _("That is what the count already says."), "unchanged")
+        raise refuse("note", _("Say why the count is corrected."), "required")
     now = timezone.now()
     with transaction.atomic():
         _status(event.machine, now)
-        run = OperationRun.objects.select_for_update().filter(operation=event.operation, machine=event.machine).first()
+        run = (
+            OperationRun.objects.select_for_update()
+            .select_related("operation__order__item", "machine")
+            .filter(operation=event.operation, machine=event.machine)
+            .first()
+        )
         if run is None:
-            raise _refuse("event", _("The count belongs to no run of its operation."), "no_run")
+            raise refuse("event", _("The count belongs to no run of its operation."), "no_run")
+        # Read under the machine's lock: two corrections of one count never start from the same figure.
+        corrections = list(event.corrections.all())
+        corrected = event.good_qty + sum((c.good_qty for c in corrections), ZERO)
+        corrected_scrap = event.scrap_qty + sum((c.scrap_qty for c in corrections), ZERO)
+        good = corrected if good_qty is None else number(good_qty, "good_qty")
+        scrap = corrected_scrap if scrap_qty is None else number(scrap_qty, "scrap_qty")
+        if good < 0 or scrap < 0:
+            raise refuse("good_qty" if good < 0 else "scrap_qty", _("Counts cannot be negative."), "min_value")
+        delta_good, delta_scrap = good - corrected, scrap - corrected_scrap
+        if not (delta_good or delta_scrap):
+            raise refuse("good_qty", _("That is what the count already says."), "unchanged")
+        if delta_good > 0:
+            _over_quantity_check(run, delta_good, override_by)
         correction = _event(
             EventKind.CORRECTION,
             now,

@@ -1,11 +1,15 @@
 """A shop floor for MES: the kettle plant of the ERP tests (KT-200 assembled on ASSY, tested on TEST),
-with machines, operators holding badges and qualifications, and reason codes."""
+with machines, operators holding badges and qualifications, and reason codes; the clock the floor tests run
+at, and the helpers their screens and API answers are read with."""
 
 import datetime
+import html as html_lib
 from decimal import Decimal
 
 import pytest
+import time_machine
 
+from core.choices import Tracking
 from core.models import Machine
 from erp.models import Department, Employee, Qualification
 from mes.choices import DowntimeCategory, DowntimeKind
@@ -13,6 +17,38 @@ from mes.models import DowntimeReason, ScrapReason
 from tests.erp.conftest import company  # noqa: F401  (shared fixtures)
 from tests.erp.test_production import build_plant, released
 from tests.wms.conftest import bin_, item, receive, warehouse  # noqa: F401
+
+T0 = datetime.datetime(2026, 11, 23, 6, 0, tzinfo=datetime.UTC)
+SHIFT_MINUTES = 600  # the floor tests run at T0 + 10 hours, after what their shift records
+
+
+def at(minutes: float) -> datetime.datetime:
+    return T0 + datetime.timedelta(minutes=minutes)
+
+
+@pytest.fixture
+def shift_clock():
+    """The clock frozen at the end of the shift the tests record (a test module opts in with
+    `pytest.mark.usefixtures("shift_clock")`, so it stands before the floor is built)."""
+    with time_machine.travel(at(SHIFT_MINUTES), tick=False):
+        yield
+
+
+def errors(response) -> set[tuple[str | None, str]]:
+    """(field, code) of an API error response."""
+    assert response.status_code == 400, (response.status_code, response.content)
+    return {(error["field"], error["code"]) for error in response.json()["errors"]}
+
+
+def page(response) -> str:
+    assert response.status_code == 200, (response.status_code, response.get("Location"))
+    return html_lib.unescape(response.content.decode())
+
+
+def messages_of(response) -> list[str]:
+    """The messages shown on the page, with those of the posts before it that were not followed."""
+    return [str(m) for m in response.context["messages"]]
+
 
 # (code, name, category, kind, counts against availability)
 DOWNTIME_REASONS = [
@@ -41,7 +77,7 @@ class Floor(dict):
 
 
 @pytest.fixture
-def floor(warehouse, bin_) -> Floor:
+def floor(warehouse, bin_) -> Floor:  # noqa: F811  (the imported fixtures)
     plant = Floor(build_plant(warehouse, bin_))
     plant["assy1"] = Machine.objects.create(work_center=plant["assembly"], code="ASSY-1", name="Assembly line 1")
     plant["assy2"] = Machine.objects.create(work_center=plant["assembly"], code="ASSY-2", name="Assembly line 2")
@@ -70,3 +106,11 @@ def floor(warehouse, bin_) -> Floor:
     ScrapReason.objects.create(code="DENT", name="Dented body")
     ScrapReason.objects.create(code="LEAK", name="Leak at test")
     return plant
+
+
+@pytest.fixture
+def cup(item, receive, bin_):  # noqa: F811  (the imported fixtures)
+    """A lot-tracked cup with 10 in lot C-1, for inspections of received goods."""
+    cup = item("CUP", tracking=Tracking.LOT)
+    receive(cup, 10, bin_("A-01"), lot="C-1")
+    return cup

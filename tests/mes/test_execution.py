@@ -2,11 +2,9 @@
 keeps the projections (machine status, runs, downtimes, counts) and books quantities, machine time and
 each operator's share of labor to ERP."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -19,20 +17,9 @@ from mes.choices import EventKind, MachineState, RunState
 from mes.models import Downtime, MachineCount, MachineStatus, ProductionEvent
 from mes.services import execution as x
 from tests.erp.test_production import codes
+from tests.mes.conftest import at
 
-pytestmark = pytest.mark.django_db
-
-T0 = datetime.datetime(2026, 11, 23, 6, 0, tzinfo=datetime.UTC)
-
-
-def at(minutes: float) -> datetime.datetime:
-    return T0 + datetime.timedelta(minutes=minutes)
-
-
-@pytest.fixture(autouse=True)
-def _clock():
-    with time_machine.travel(at(600), tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shift_clock")]
 
 
 def test_start_count_complete_books_quantities_and_time_to_erp(floor):
@@ -212,3 +199,23 @@ def test_the_order_is_in_progress_when_its_first_operation_starts(floor):
     x.operation_start(operation=order.operations.get(seq=10), machine=floor["assy1"], at=at(0))
     order.refresh_from_db()
     assert order.state == OrderState.IN_PROGRESS
+
+
+def test_correcting_a_count_up_past_the_order_needs_a_supervisor_too(floor, make_user):
+    run = x.operation_start(operation=floor.order("10").operations.get(seq=10), machine=floor["assy1"], at=at(0))
+    count = x.operation_count(run=run, good_qty=10, at=at(5))
+    with pytest.raises(ValidationError) as refused:
+        x.event_correct(event=count, good_qty=1000, note="typo", override_by=make_user(Role.OPERATOR))
+    assert codes(refused) == {("good_qty", "over_quantity")}
+    x.event_correct(event=count, good_qty=11, note="one more on the pallet", override_by=make_user(Role.PLANNER))
+    run.refresh_from_db()
+    assert run.good_qty == 11
+
+
+def test_an_inactive_machine_cannot_go_down_or_be_started(floor):
+    machine = floor["assy2"]
+    machine.active = False
+    machine.save()
+    with pytest.raises(ValidationError) as refused:
+        x.downtime_start(machine=machine, reason=floor.reason("BD"), at=at(0))
+    assert codes(refused) == {("machine", "inactive")}

@@ -13,10 +13,9 @@ from erp.services.sales import sales_order_confirm, sales_order_create
 from mes.services import execution as x
 from tests.erp.conftest import customer  # noqa: F401  (shared fixture)
 from tests.erp.test_production import DUE
+from tests.mes.conftest import T0
 
 pytestmark = pytest.mark.django_db
-
-T0 = datetime.datetime(2026, 11, 23, 6, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture
@@ -38,7 +37,9 @@ def test_sales_see_the_operation_machine_and_good_units_of_the_order(floor, sold
     run = x.operation_start(operation=order.operations.get(seq=10), machine=floor["assy1"], at=T0)
     x.operation_count(run=run, good_qty=100, at=T0 + datetime.timedelta(hours=2))
     x.operation_complete(run=run, at=T0 + datetime.timedelta(hours=3))
-    run = x.operation_start(operation=order.operations.get(seq=20), machine=floor["test1"], at=T0 + datetime.timedelta(hours=3))
+    run = x.operation_start(
+        operation=order.operations.get(seq=20), machine=floor["test1"], at=T0 + datetime.timedelta(hours=3)
+    )
     x.operation_count(run=run, good_qty=40, at=T0 + datetime.timedelta(hours=4))
     x.operation_pause(run=run, at=T0 + datetime.timedelta(hours=4))  # booked to ERP
 

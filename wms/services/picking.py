@@ -31,6 +31,7 @@ from wms.models import (
     Warehouse,
     Wave,
 )
+from wms.services.holds import lot_usable_check
 from wms.services.moves import qty, stock_move_post
 from wms.services.requests import _state, deliver_reservations
 
@@ -141,6 +142,7 @@ def pick_confirm(
                 "asked": qty(quantity),
             }
             raise ValidationError({"quantity": ValidationError(message, code="more_than_reserved")})
+        lot_usable_check(line.lot)
         output = line.pick_list.request.warehouse.output_location
         stock_move_post(
             item=line.item,

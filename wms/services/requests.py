@@ -16,6 +16,7 @@ from wms import events
 from wms.choices import LocationKind, MoveKind, RemovalStrategy, RequestKind, RequestState
 from wms.models import Location, Lot, Quant, Reservation, StockRequest, StockRequestLine, Warehouse
 from wms.selectors.stock import removal_strategy_for
+from wms.services.holds import lot_usable_check
 from wms.services.moves import stock_move_post
 
 ZERO = Decimal(0)
@@ -68,7 +69,7 @@ def stock_request_create(
 
 
 def _candidates(line: StockRequestLine, warehouse: Warehouse) -> list[Quant]:
-    """Free quants the line may take, locked, in the item's removal order."""
+    """Free quants the line may take (none of a held lot), locked, in the item's removal order."""
     quants = list(
         Quant.objects.select_for_update(of=("self",))
         .filter(
@@ -82,6 +83,7 @@ def _candidates(line: StockRequestLine, warehouse: Warehouse) -> list[Quant]:
         )
         # Stock on the receiving dock awaits put-away, stock at the output location is picked already.
         .exclude(location__in=[warehouse.receiving_location_id, warehouse.output_location_id])
+        .exclude(lot__on_hold=True)  # held by quality: it cannot be reserved
         .select_related("location", "lot")
         .order_by("pk")  # lock in one order everywhere: no deadlocks between reservers
     )
@@ -176,6 +178,7 @@ def deliver_reservations(
         "quant_id"
     ):
         quant, line = reservation.quant, reservation.line
+        lot_usable_check(quant.lot)
         stock_move_post(
             item=line.item,
             quantity=reservation.quantity,

@@ -1,0 +1,1 @@
+"""MES filtersets, one module per area."""

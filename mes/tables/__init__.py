@@ -1,0 +1,1 @@
+"""MES tables, one module per area."""

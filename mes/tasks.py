@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from mes.services.maintenance import maintenance_plans_run
+
+
+@shared_task(name="mes.tasks.maintenance_plan")
+def maintenance_plan() -> list[str]:
+    """Celery beat's daily run: a planned maintenance order for every preventive plan that has come due."""
+    return [order.number for order in maintenance_plans_run()]
