@@ -8,7 +8,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: install demo test lint bench stop clean
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: install browser demo test lint bench stop clean
 
 install: $(VENV)/.installed $(VENDOR)/.installed
 
@@ -34,7 +36,14 @@ demo: install
 	@echo "Takt runs at http://$(HOST):$(PORT)/  (Ctrl-C stops web, worker and beat)"
 	$(BIN)/honcho --procfile Procfile.dev start
 
-test: install
+# The real-browser test of the operator tablet (tests/mes/test_browser.py) drives Debian's Chromium;
+# Playwright itself comes with the dev extras. Without Chromium that test fails, saying why.
+browser:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y chromium; \
+	else echo "$(CHROMIUM) is missing: the browser test needs it. As root: apt-get install -y chromium" >&2; fi
+
+test: install browser
 	$(BIN)/pytest
 
 lint: install
@@ -50,6 +59,7 @@ bench: install
 	$(BIN)/python bench/mrp_bench.py
 	$(BIN)/python bench/aps_bench.py
 	$(BIN)/python bench/plant_bench.py
+	$(BIN)/python bench/mes_bench.py
 
 stop:
 	$(BIN)/python -m config.embedded
