@@ -11,6 +11,11 @@ State codes become MES machine states through the tag's state map. The last raw 
 saved in the same transaction as the records it produced. If the transaction fails, the poller still
 holds the readings and hands them over again, and nothing was counted. If the poller restarts, it counts
 from the saved value, so nothing is counted twice.
+
+A reading no later than the tag's last saved one is already counted and is skipped: handing a batch over
+again is harmless even when it did commit (the database went away before confirming the commit, or the
+poller replays its spill file after a crash). Without this, an older value after a newer one would look
+like a counter reset and count again.
 """
 
 import datetime
@@ -119,6 +124,8 @@ def readings_record(*, readings: list[Reading]) -> int:
                 continue
             counter = counters[tag_id]
             for reading in sorted(by_tag[tag_id], key=lambda r: r.at):
+                if counter.last_read_at is not None and reading.at <= counter.last_read_at:
+                    continue  # already recorded: a batch handed over again
                 if tag.role in (TagRole.GOOD_COUNT, TagRole.REJECT_COUNT):
                     reports.extend(_count(tag, counter, reading))
                 elif tag.role == TagRole.STATE and reading.raw != counter.last_raw:
