@@ -244,6 +244,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wms.tasks.plan_replenishment",
         "schedule": 1800.0,
     },
+    # MES books what running machines counted and ran to ERP (cost, quantities) every 5 minutes.
+    "mes-runs-book": {
+        "task": "mes.tasks.runs_book",
+        "schedule": 300.0,
+    },
     # Preventive maintenance: due plans become planned orders, before the nightly schedule plans around them.
     "maintenance-plan": {
         "task": "mes.tasks.maintenance_plan",

@@ -12,12 +12,14 @@ and its operation.
 
 import datetime
 import itertools
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -55,6 +57,7 @@ from mes.services import maintenance
 from mes.services.common import local_time, moment, number, refuse
 from wms.models import Location, Lot, StockMove
 
+logger = logging.getLogger(__name__)
 ZERO = Decimal("0")
 MINUTE_STEP = Decimal("0.01")
 # A breakdown takes the machine out of the schedule for this long until it is reported over.
@@ -513,6 +516,25 @@ def run_book(*, run: OperationRun, at: datetime.datetime | None = None, user: An
         _status(run.machine, at)
         run = _open_run(run)
         return _book(run, at, user)
+
+
+BOOKING_INTERVAL = datetime.timedelta(minutes=5)
+
+
+def runs_book_due(*, now: datetime.datetime | None = None) -> int:
+    """Book every open run whose last booking is older than the booking interval, each in its own
+    transaction (one refused run does not hold back the others). Returns how many were booked."""
+    now = moment(now)
+    due = OperationRun.objects.exclude(state=RunState.DONE).filter(booked_at__lt=now - BOOKING_INTERVAL)
+    booked = 0
+    for run in due.select_related("machine").order_by("pk"):
+        try:
+            run_book(run=run, at=now)
+        except ValidationError:
+            logger.exception("Run %s could not be booked to ERP", run.pk)
+            continue
+        booked += 1
+    return booked
 
 
 # --- Downtime and machine state -----------------------------------------------------------------------------

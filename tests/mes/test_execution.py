@@ -219,3 +219,14 @@ def test_an_inactive_machine_cannot_go_down_or_be_started(floor):
     with pytest.raises(ValidationError) as refused:
         x.downtime_start(machine=machine, reason=floor.reason("BD"), at=at(0))
     assert codes(refused) == {("machine", "inactive")}
+
+
+def test_running_machines_are_booked_to_erp_every_few_minutes(floor):
+    run = x.operation_start(operation=floor.order().operations.get(seq=10), machine=floor["assy1"], at=at(0))
+    x.operation_count(run=run, good_qty=30, at=at(20))
+    assert x.runs_book_due(now=at(3)) == 0  # booked at its start, less than 5 minutes ago
+    assert x.runs_book_due(now=at(30)) == 1
+    run.refresh_from_db()
+    run.operation.refresh_from_db()
+    assert (run.booked_good, run.operation.good_qty, run.operation.actual_machine_minutes) == (30, 30, 30)
+    assert x.runs_book_due(now=at(32)) == 0
