@@ -50,6 +50,7 @@ class OeeFiguresSerializer(serializers.Serializer):
     planned_stop_minutes = serializers.DecimalField(**MINUTES, help_text=_("Downtime not counting (breaks...)."))
     planned_busy_minutes = serializers.DecimalField(**MINUTES)
     downtime_minutes = serializers.DecimalField(**MINUTES, help_text=_("Downtime counting against availability."))
+    idle_minutes = serializers.DecimalField(**MINUTES, help_text=_("No operation open and no downtime reported."))
     actual_production_minutes = serializers.DecimalField(**MINUTES)
     ideal_minutes = serializers.DecimalField(**MINUTES, help_text=_("Ideal cycle time x units made."))
     speed_loss_minutes = serializers.DecimalField(**MINUTES)

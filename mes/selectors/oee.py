@@ -7,8 +7,9 @@ The time model of a machine over a period:
 - planned busy time (PBT): POT less the planned stops that are not part of it (downtime whose reason
   does not count against availability: breaks, planned maintenance);
 - actual production time (APT): PBT less the downtime that counts against availability (unplanned
-  stops, and changeovers: ISO 22400 keeps setup inside the planned busy time). Idle time without a
-  reason stays in APT, so it shows as speed loss.
+  stops, and changeovers: ISO 22400 keeps setup inside the planned busy time), and less the time the
+  machine stood with no operation open on it and no downtime recorded (idle: no work, or nobody said
+  why). A machine with an operation open that makes nothing shows it as speed loss instead.
 
 Downtime counts only where it overlaps the period and the working time. From the quarter-hour count
 roll-up (MachineCount) and the operation's ideal cycle time (ERP's run minutes per unit):
@@ -94,6 +95,7 @@ class OeeFigures:
     planned_operation_seconds: Decimal = ZERO
     planned_stop_seconds: Decimal = ZERO  # downtime not counting against availability
     downtime_seconds: Decimal = ZERO  # downtime counting against availability
+    idle_seconds: Decimal = ZERO  # planned busy time with no operation open and no downtime
     good_qty: Decimal = ZERO
     scrap_qty: Decimal = ZERO
     ideal_seconds: Decimal = ZERO  # ideal cycle time x produced units
@@ -104,6 +106,7 @@ class OeeFigures:
         self.planned_operation_seconds += other.planned_operation_seconds
         self.planned_stop_seconds += other.planned_stop_seconds
         self.downtime_seconds += other.downtime_seconds
+        self.idle_seconds += other.idle_seconds
         self.good_qty += other.good_qty
         self.scrap_qty += other.scrap_qty
         self.ideal_seconds += other.ideal_seconds
@@ -125,7 +128,7 @@ class OeeFigures:
 
     @property
     def actual_production_seconds(self) -> Decimal:
-        return self.planned_busy_seconds - self.downtime_seconds
+        return self.planned_busy_seconds - self.downtime_seconds - self.idle_seconds
 
     @property
     def produced_qty(self) -> Decimal:
@@ -177,6 +180,10 @@ class OeeFigures:
     @property
     def downtime_minutes(self) -> Decimal:
         return _minutes(self.downtime_seconds)
+
+    @property
+    def idle_minutes(self) -> Decimal:
+        return _minutes(self.idle_seconds)
 
     @property
     def actual_production_minutes(self) -> Decimal:
@@ -323,9 +330,8 @@ def _load(
     start: datetime.datetime,
     end: datetime.datetime,
     now: datetime.datetime,
-    with_runs: bool,
 ) -> dict[int, _MachineData]:
-    """Each machine's working time, downtime and (per order) runs in the period."""
+    """Each machine's working time, downtime and runs in the period."""
     calendars = _calendars(machines, start, end)
     site_tz = timezone.get_current_timezone()
     data: dict[int, _MachineData] = {}
@@ -350,17 +356,16 @@ def _load(
         if begins < ends:
             data[machine_id].downtimes.append((reasons[reason_id], (begins, ends)))
 
-    if with_runs:
-        runs = (
-            OperationRun.objects.filter(machine_id__in=list(data), started_at__lt=end)
-            .filter(Q(finished_at__gt=start) | Q(finished_at__isnull=True))
-            .order_by()
-            .values_list("machine_id", "operation_id", "started_at", "finished_at")
-        )
-        for machine_id, operation_id, started, finished in runs:
-            begins, ends = max(started, start), min(finished or now, end)
-            if begins < ends:
-                data[machine_id].runs.append((operation_id, (begins, ends)))
+    runs = (
+        OperationRun.objects.filter(machine_id__in=list(data), started_at__lt=end)
+        .filter(Q(finished_at__gt=start) | Q(finished_at__isnull=True))
+        .order_by()
+        .values_list("machine_id", "operation_id", "started_at", "finished_at")
+    )
+    for machine_id, operation_id, started, finished in runs:
+        begins, ends = max(started, start), min(finished or now, end)
+        if begins < ends:
+            data[machine_id].runs.append((operation_id, (begins, ends)))
     return data
 
 
@@ -461,6 +466,8 @@ def _fill(data: _MachineData, groups: list[_Group], by_operation: dict[int, _Gro
             seconds = _length(_intersect([(begins, ends)], planned))
             if seconds:
                 figures.stop_add(reason, seconds)
+        accounted = merge_intervals([interval for _reason, interval in data.downtimes] + [i for _op, i in data.runs])
+        figures.idle_seconds = figures.planned_operation_seconds - _length(_intersect(planned, accounted))
     spans = sorted((begins, ends, index) for index, group in enumerate(groups) for begins, ends in group.spans)
     starts = [begins for begins, _ends, _index in spans]
     for counted in data.counted:
@@ -499,7 +506,7 @@ def oee_report(
     end = min(end, now)
     start = min(start, end)
     machine_list = _machines(machines)
-    data = _load(machine_list, start, end, now, with_runs=grouping == OeeGrouping.ORDER)
+    data = _load(machine_list, start, end, now)
 
     groups_of: dict[int, list[_Group]] = {}
     by_operation: dict[int, dict[int, _Group]] = {}

@@ -45,7 +45,11 @@ def _charts(trend: list[OeeRow], total: OeeFigures) -> dict:
         for loss in total.downtime_by_reason
         if loss.reason.counts_against_availability
     ]
-    losses += [(_("Speed loss"), total.speed_loss_minutes), (_("Scrap"), total.scrap_loss_minutes)]
+    losses += [
+        (_("Idle, no operation"), total.idle_minutes),
+        (_("Speed loss"), total.speed_loss_minutes),
+        (_("Scrap"), total.scrap_loss_minutes),
+    ]
     return {
         "trend": {
             "labels": [row.label for row in trend],

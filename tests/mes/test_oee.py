@@ -106,8 +106,9 @@ def test_only_working_time_and_the_period_count(floor):
     x.downtime_start(machine=machine, reason=floor.reason("BD"), at=at(22, day=1))  # still open
     report = oee_report(start=at(0), end=at(0, day=7), machines=Machine.objects.filter(code="ASSY-1"))
     f = report.rows[0].figures
-    assert (f.planned_operation_minutes, f.downtime_minutes) == (960, 30)
-    assert close(f.availability, 930 / 960)
+    # No operation was open all day: the 930 minutes not down are idle, lost to availability.
+    assert (f.planned_operation_minutes, f.downtime_minutes, f.idle_minutes) == (960, 30, 930)
+    assert f.availability == 0
     # Nothing produced: performance and quality are undefined, OEE is nothing made in planned time.
     assert (f.performance, f.quality, f.oee) == (None, None, 0)
     assert report.end == at(23, day=2)
@@ -116,7 +117,7 @@ def test_only_working_time_and_the_period_count(floor):
     f = without_calendar.rows[0].figures
     # Around the clock from Tuesday 00:00 to now (Wednesday 23:00).
     assert f.planned_operation_minutes == 47 * 60
-    assert (f.availability, f.performance, f.oee) == (1, None, 0)
+    assert (f.availability, f.performance, f.oee) == (0, None, 0)
 
 
 def test_a_closed_day_has_no_planned_time_and_no_ratios(floor):
@@ -149,15 +150,16 @@ def test_per_shift_and_per_day(floor):
     early, late, _tuesday_early, tuesday_late = (row.figures for row in shifts)
     assert early.oee == Decimal("0.6400")
     assert (late.planned_busy_minutes, late.produced_qty, late.oee) == (480, 0, 0)
-    # 200 ideal minutes in 480 minutes of planned busy time, no downtime.
-    assert (tuesday_late.availability, tuesday_late.good_qty) == (1, 100)
-    assert close(tuesday_late.performance, 200 / 480)
+    # 200 ideal minutes in the 240 minutes the operation was open; idle for the other 240.
+    assert (tuesday_late.availability, tuesday_late.idle_minutes, tuesday_late.good_qty) == (Decimal("0.5"), 240, 100)
+    assert close(tuesday_late.performance, 200 / 240)
 
     days = oee_report(start=at(0), end=at(0, day=2), machines=machines, grouping=OeeGrouping.DAY).rows
     assert [row.day for row in days] == [datetime.date(2026, 11, 23), datetime.date(2026, 11, 24)]
     monday, tuesday = (row.figures for row in days)
-    # Monday: both shifts, 930 minutes planned busy (960 less the break), 870 producing, 144 good of 150.
-    assert (monday.planned_busy_minutes, monday.actual_production_minutes) == (930, 870)
+    # Monday: both shifts, 930 minutes planned busy (960 less the break), 390 producing (the late shift
+    # idle), 144 good of 150.
+    assert (monday.planned_busy_minutes, monday.actual_production_minutes) == (930, 390)
     assert close(monday.oee, 288 / 930)
     assert close(tuesday.oee, 200 / 960)
     # The days add up to the whole period.
@@ -204,10 +206,11 @@ def test_per_order_and_across_machines(floor):
     assy1 = per_machine[0].figures
     assert (assy1.downtime_minutes, assy1.ideal_minutes) == (60, 290)
     assert close(assy1.performance, 290 / 420)
-    # ASSY-2 has 480 planned minutes and made 100 ideal minutes; together: times and units add.
+    # ASSY-2 has 480 planned minutes, ran 08:00-12:00 (idle 240) and made 100 ideal minutes; together:
+    # times and units add.
     total = oee_report(start=at(6), end=at(14), machines=assembly).total
-    assert (total.planned_busy_minutes, total.actual_production_minutes, total.good_qty) == (960, 900, 240)
-    assert close(total.oee, 900 / 960 * (290 + 100) / 900 * 240 / 245)
+    assert (total.planned_busy_minutes, total.actual_production_minutes, total.good_qty) == (960, 660, 240)
+    assert close(total.oee, 660 / 960 * (290 + 100) / 660 * 240 / 245)
     # Per shift across the machines: the early shift is the same total; the late one has no output yet.
     early, late = oee_report(start=at(6), end=at(22), machines=assembly, grouping=OeeGrouping.SHIFT).combined()
     assert (early.machine, early.label, late.label) == (None, "2026-11-23 Early", "2026-11-23 Late")
