@@ -9,6 +9,7 @@ from core.api.errors import not_found
 from core.api.views import TokenView
 from core.views import health
 from core.views.pages import HomeView
+from shopfloor.metrics import metrics
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
@@ -20,6 +21,7 @@ api_v1 = [
     path("erp/", include("erp.api.urls")),
     path("aps/", include("aps.api.urls")),
     path("mes/", include("mes.api.urls")),
+    path("shopfloor/", include("shopfloor.api.urls")),
     re_path(r"", not_found),
 ]
 
@@ -27,6 +29,7 @@ urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("health/live", health.live, name="health_live"),
     path("health/ready", health.ready, name="health_ready"),
+    path("metrics", metrics, name="metrics"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
@@ -36,6 +39,7 @@ urlpatterns = [
     path("erp/", include("erp.urls")),
     path("aps/", include("aps.urls")),
     path("mes/", include("mes.urls")),
+    path("shopfloor/", include("shopfloor.urls")),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
 ]

@@ -60,8 +60,8 @@ def load() -> dict[str, int]:
 
 
 def _first_operations() -> list[ScheduleOperation]:
-    """The first planned operation of each machine that can run now: ready (its order released) or
-    already in progress (ERP's history reported on it before MES took over)."""
+    """The first planned operation of each machine that is already in progress: ERP's history reported on
+    it, MES takes it over. Released orders stay released, for the planners' screens to show."""
     schedule = published_schedule()
     if schedule is None:
         return []
@@ -69,7 +69,7 @@ def _first_operations() -> list[ScheduleOperation]:
     planned = (
         ScheduleOperation.objects.filter(
             job__schedule=schedule,
-            operation__state__in=(OperationState.READY, OperationState.IN_PROGRESS),
+            operation__state=OperationState.IN_PROGRESS,
             machine__isnull=False,
         )
         .select_related("operation__order", "machine")

@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
 from shopfloor import models
+from shopfloor.services.devices import device_save, tag_save
 
 
 class TagInline(admin.TabularInline):
@@ -18,6 +19,16 @@ class DeviceAdmin(admin.ModelAdmin):
     list_select_related = ("machine",)
     inlines = [TagInline]
 
+    # Saved through the services: a device or tag that reads elsewhere from now on rebases its counters.
+    def save_model(self, request, obj, form, change):
+        device_save(device=obj)
+
+    def save_formset(self, request, form, formset, change):
+        for tag in formset.save(commit=False):
+            tag_save(tag=tag)
+        for tag in formset.deleted_objects:
+            tag.delete()
+
 
 @admin.register(models.Tag)
 class TagAdmin(admin.ModelAdmin):
@@ -25,6 +36,9 @@ class TagAdmin(admin.ModelAdmin):
     list_filter = ("role", "data_type")
     search_fields = ("device__code", "address")
     list_select_related = ("device",)
+
+    def save_model(self, request, obj, form, change):
+        tag_save(tag=obj)
 
 
 @admin.register(models.TagCounter)

@@ -199,6 +199,9 @@ SPECTACULAR_SETTINGS = {
         "CharacteristicKindEnum": "mes.choices.CharacteristicKind",
         "NonconformanceStateEnum": "mes.choices.NonconformanceState",
         "DispositionEnum": "mes.choices.Disposition",
+        # ... and fields named "role" (PLM's keeps the name it had before the shopfloor's came).
+        "RoleEnum": "plm.choices.ApprovalRole",
+        "TagRoleEnum": "shopfloor.choices.TagRole",
     },
 }
 
@@ -331,3 +334,7 @@ TAKT_ATTACHMENT_TYPES = frozenset(
 TAKT_OVER_RECEIPT_TOLERANCE_PCT = env.int("TAKT_OVER_RECEIPT_TOLERANCE_PCT", default=10)
 # Cycle-count differences above this share of the expected quantity need approval, in percent.
 TAKT_COUNT_TOLERANCE_PCT = env.int("TAKT_COUNT_TOLERANCE_PCT", default=2)
+
+# --- Shopfloor -----------------------------------------------------------------------------------------
+# The demo's PLCs (shopfloor/demo.py, served by `manage.py plc_simulator`) listen on 127.0.0.1 from this port up.
+TAKT_PLC_SIM_PORT = env.int("TAKT_PLC_SIM_PORT", default=15020)

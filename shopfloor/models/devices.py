@@ -4,13 +4,16 @@ records it produced: a restart neither loses nor double-counts."""
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models.base import TaktModel, code_field
-from shopfloor.choices import DataType, Protocol, SecurityMode, TagRole, WordOrder
+from shopfloor.choices import REGISTERS, DataType, Protocol, SecurityMode, TagRole, WordOrder
+
+LAST_REGISTER = 65535
 
 
 class Device(TaktModel):
@@ -44,6 +47,23 @@ class Device(TaktModel):
     def endpoint_url(self) -> str:
         return f"opc.tcp://{self.host}:{self.port}{self.endpoint_path}"
 
+    def clean(self) -> None:
+        self.host, self.endpoint_path = self.host.strip(), self.endpoint_path.strip()
+        errors = {}
+        if "/" in self.host or any(char.isspace() for char in self.host):
+            errors["host"] = _("A host name or IP address, without a scheme, port or path (e.g. 10.0.4.21).")
+        if self.protocol == Protocol.MODBUS:
+            if self.endpoint_path:
+                errors["endpoint_path"] = _("Only OPC UA has an endpoint path; leave it empty for Modbus TCP.")
+            if self.security_mode != SecurityMode.NONE:
+                errors["security_mode"] = _("Modbus TCP has no security mode; choose None.")
+        elif self.endpoint_path and not self.endpoint_path.startswith("/"):
+            errors["endpoint_path"] = _("An endpoint path starts with / (e.g. /freeopcua/server/).")
+        if errors:
+            raise ValidationError(
+                {field: ValidationError(message, code="invalid_setup") for field, message in errors.items()}
+            )
+
 
 class Tag(TaktModel):
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="tags")
@@ -74,6 +94,69 @@ class Tag(TaktModel):
 
     def get_absolute_url(self) -> str:
         return self.device.get_absolute_url()
+
+    def clean(self) -> None:
+        """The address fits the device's protocol and the data type; the state map parses. Reads the device
+        (assign it as an object where many tags are checked)."""
+        # The state maps are read where readings are recorded; that module imports the models.
+        from shopfloor.services.readings import parse_state_map
+
+        self.address, self.state_map = self.address.strip(), self.state_map.strip()
+        errors: dict[str, ValidationError] = {}
+        if self.device_id is not None and self.address:
+            problem = address_problem(self.device.protocol, self.address, self.data_type)
+            if problem:
+                errors["address"] = ValidationError(problem, code="invalid_address")
+        if self.scale is not None and self.scale <= 0:
+            errors["scale"] = ValidationError(_("The units per counter step are more than 0."), code="min_value")
+        if self.role == TagRole.STATE:
+            if not self.state_map:
+                errors["state_map"] = ValidationError(
+                    _("A machine state tag needs a state map: code:state pairs (6:running;2:idle) or packml."),
+                    code="missing_state_map",
+                )
+            else:
+                try:
+                    parse_state_map(self.state_map)
+                except ValidationError as refused:
+                    errors["state_map"] = refused
+        elif self.state_map:
+            errors["state_map"] = ValidationError(
+                _("Only a machine state tag has a state map."), code="not_a_state_tag"
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+def address_problem(protocol: str, address: str, data_type: str) -> str | None:
+    """What is wrong with a tag's address on a device of `protocol`, or None: Modbus reads a holding register
+    number (zero-based, as sent on the wire) that leaves room for the data type's registers; OPC UA a node id."""
+    if protocol == Protocol.MODBUS:
+        registers = REGISTERS.get(data_type, 1)
+        last_start = LAST_REGISTER - registers + 1
+        if not address.isdigit() or int(address) > LAST_REGISTER:
+            return _("A Modbus address is a holding register number from 0 to %(last)s (register 40001 is 0).") % {
+                "last": LAST_REGISTER
+            }
+        if int(address) > last_start:
+            return _(
+                "A value of type %(type)s takes %(count)s registers: it starts at register %(last)s at the latest."
+            ) % {
+                "type": data_type,
+                "count": registers,
+                "last": last_start,
+            }
+        return None
+    # asyncua takes half a second to import: only a check of an OPC UA address needs it.
+    from asyncua import ua
+
+    try:
+        node = ua.NodeId.from_string(address)
+    except (ValueError, ua.UaError):
+        node = None
+    if node is None or node.Identifier in ("", None):
+        return _("An OPC UA address is a node id, e.g. ns=2;s=Line1.Good or ns=3;i=1001.")
+    return None
 
 
 class TagCounter(models.Model):

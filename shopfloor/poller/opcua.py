@@ -48,7 +48,7 @@ class OpcUaRunner(DeviceRunner):
         for tag in self.config.tags:
             try:
                 self.nodes[ua.NodeId.from_string(tag.address)] = tag
-            except ValueError as error:
+            except (ValueError, ua.UaStringParsingError) as error:  # asyncua raises the latter for text it cannot read
                 self.problems.append(f"tag {tag.role} node id {tag.address!r}: {error}")
         self.lost: asyncio.Future[str] | None = None
 

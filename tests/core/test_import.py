@@ -179,14 +179,6 @@ def test_each_error_names_file_line_column_and_reason(tmp_path, files, message):
 
 
 @pytest.mark.django_db
-def test_a_file_no_app_imports_yet_is_refused_rather_than_skipped(tmp_path):
-    if "devices.csv" in {handler.name for handler in file_handlers()}:
-        pytest.skip("devices.csv is importable now")
-    files = {**CORE_FILES, "devices.csv": "code,protocol,host,port,machine\nPLC-1,modbus,10.0.0.5,502,PRESS-1\n"}
-    assert import_error(tmp_path, files) == "devices.csv: this file cannot be imported yet"
-
-
-@pytest.mark.django_db
 def test_text_that_is_not_utf8_is_refused_with_its_line(tmp_path):
     folder = tmp_path / "plant"
     folder.mkdir()

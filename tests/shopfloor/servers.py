@@ -175,7 +175,8 @@ class SilentPlc:
 
 
 class DatabaseProxy:
-    """A TCP proxy in front of the database: `cut` makes an outage (open connections reset, new ones
+    """A TCP proxy in front of the database (reached over TCP, or over the Unix socket of the embedded
+    server): `cut` makes an outage (open connections reset, new ones
     refused), `restore` ends it."""
 
     def __init__(self, servers: ServerLoop, host: str, port: int) -> None:
@@ -201,8 +202,12 @@ class DatabaseProxy:
     close = cut
 
     async def _connect(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        host, port = self.target
         try:
-            server_reader, server_writer = await asyncio.open_connection(*self.target)
+            if host.startswith("/"):  # the embedded PostgreSQL listens on a Unix socket in that folder
+                server_reader, server_writer = await asyncio.open_unix_connection(f"{host}/.s.PGSQL.{port}")
+            else:
+                server_reader, server_writer = await asyncio.open_connection(host, port)
         except OSError:
             client_writer.transport.abort()
             return

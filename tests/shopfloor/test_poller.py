@@ -337,7 +337,9 @@ def test_a_database_outage_holds_the_readings_and_records_them_in_order_when_it_
     good = tag(plc_line, TagRole.GOOD_COUNT)
     TagCounter.objects.create(tag=good, last_raw=1000)
     database = settings.DATABASES["default"]
-    proxy = DatabaseProxy(servers, database["HOST"] or "127.0.0.1", int(database["PORT"] or 5432))
+    # The embedded server is reached by its Unix socket folder, given as the `host` option.
+    host = database["HOST"] or database["OPTIONS"].get("host") or "127.0.0.1"
+    proxy = DatabaseProxy(servers, host, int(database["PORT"] or 5432))
     user = database["USER"] + (f":{database['PASSWORD']}" if database["PASSWORD"] else "")
     environment = os.environ | {
         "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,

@@ -1,0 +1,5 @@
+from shopfloor import views
+
+app_name = "shopfloor"
+
+urlpatterns = views.urlpatterns
