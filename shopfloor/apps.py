@@ -10,4 +10,5 @@ class ShopfloorConfig(AppConfig):
         from core.navigation import Menu, register_menu
         from shopfloor import views
 
-        register_menu(Menu(_("Shopfloor"), views.MENU))
+        # "Shop floor" is MES; this menu is the PLCs that feed it.
+        register_menu(Menu(_("PLC devices"), views.MENU))
