@@ -60,6 +60,7 @@ bench: install
 	$(BIN)/python bench/aps_bench.py
 	$(BIN)/python bench/plant_bench.py
 	$(BIN)/python bench/mes_bench.py
+	$(BIN)/python bench/shopfloor_bench.py
 
 stop:
 	$(BIN)/python -m config.embedded
