@@ -107,6 +107,21 @@ def _event(kind: str, at: datetime.datetime, **fields: Any) -> ProductionEvent:
     return ProductionEvent.objects.create(kind=kind, at=at, **fields)
 
 
+def _run_event(
+    kind: str,
+    at: datetime.datetime,
+    run: OperationRun,
+    employee: Employee | None,
+    user: Any,
+    source: str,
+    **fields: Any,
+) -> ProductionEvent:
+    """An event on a run's operation and machine, by whoever reported it."""
+    return _event(
+        kind, at, machine=run.machine, operation=run.operation, employee=employee, user=user, source=source, **fields
+    )
+
+
 def _bucket(at: datetime.datetime) -> datetime.datetime:
     at = at.astimezone(datetime.UTC)
     return at.replace(minute=at.minute - at.minute % BUCKET_MINUTES, second=0, microsecond=0)
@@ -279,16 +294,7 @@ def operation_pause(
         run = _open_run(run)
         if run.state != RunState.RUNNING:
             raise refuse("run", _("Operation %(seq)s of %(number)s is not running.") % run_names(run), "not_running")
-        event = _event(
-            EventKind.PAUSE,
-            at,
-            machine=run.machine,
-            operation=run.operation,
-            employee=employee,
-            user=user,
-            source=source,
-            downtime_reason=reason,
-        )
+        event = _run_event(EventKind.PAUSE, at, run, employee, user, source, downtime_reason=reason)
         _pause(run, at)
         if reason is not None:
             _downtime_open(status, reason, at, event, run.operation)
@@ -325,15 +331,7 @@ def operation_resume(
         run = _open_run(run)
         if run.state != RunState.PAUSED:
             raise refuse("run", _("Operation %(seq)s of %(number)s is not paused.") % run_names(run), "not_paused")
-        event = _event(
-            EventKind.RESUME,
-            at,
-            machine=run.machine,
-            operation=run.operation,
-            employee=employee,
-            user=user,
-            source=source,
-        )
+        event = _run_event(EventKind.RESUME, at, run, employee, user, source)
         downtime = Downtime.objects.select_for_update().filter(machine=run.machine, end__isnull=True).first()
         if downtime is not None:
             _downtime_close(downtime, at, event)
@@ -395,17 +393,8 @@ def operation_count(
                 raise refuse(field, error, "precision")
         if good and source != EventSource.PLC:
             _over_quantity_check(run, good, override_by)
-        event = _event(
-            EventKind.COUNT,
-            at,
-            machine=run.machine,
-            operation=run.operation,
-            employee=employee,
-            user=user,
-            source=source,
-            good_qty=good,
-            scrap_qty=scrap,
-            scrap_reason=scrap_reason,
+        event = _run_event(
+            EventKind.COUNT, at, run, employee, user, source, good_qty=good, scrap_qty=scrap, scrap_reason=scrap_reason
         )
         OperationRun.objects.filter(pk=run.pk).update(good_qty=run.good_qty + good, scrap_qty=run.scrap_qty + scrap)
         counts_add([Count(run.machine_id, run.operation_id, at, good, scrap)])
@@ -426,15 +415,7 @@ def operation_complete(
     with transaction.atomic():
         status = _status(run.machine, at)
         run = _open_run(run)
-        event = _event(
-            EventKind.COMPLETE,
-            at,
-            machine=run.machine,
-            operation=run.operation,
-            employee=employee,
-            user=user,
-            source=source,
-        )
+        event = _run_event(EventKind.COMPLETE, at, run, employee, user, source)
         if run.state == RunState.RUNNING:
             _pause(run, at)
         downtime = Downtime.objects.select_for_update().filter(machine=run.machine, end__isnull=True).first()
@@ -726,14 +707,13 @@ def _record_consumption(
     for move in moves:
         _held(move.lot)
         events.append(
-            _event(
+            _run_event(
                 EventKind.CONSUME,
                 at,
-                machine=run.machine,
-                operation=run.operation,
-                employee=employee,
-                user=user,
-                source=source,
+                run,
+                employee,
+                user,
+                source,
                 component=components.get(move.item_id),
                 lot=move.lot,
                 quantity=move.quantity,
@@ -876,19 +856,7 @@ def lot_produce(
                 order=order, quantity=part, lot_code=code or None, location=location, user=user
             )
             order.refresh_from_db()
-            events.append(
-                _event(
-                    EventKind.PRODUCE,
-                    at,
-                    machine=run.machine,
-                    operation=operation,
-                    employee=employee,
-                    user=user,
-                    source=source,
-                    lot=move.lot,
-                    quantity=part,
-                )
-            )
+            events.append(_run_event(EventKind.PRODUCE, at, run, employee, user, source, lot=move.lot, quantity=part))
             if move.lot is not None:
                 lots.append(move.lot)
         _lot_links(order.pk, lots, _consumed_lots(order.pk))
