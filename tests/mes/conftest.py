@@ -12,7 +12,7 @@ import time_machine
 from core.choices import Tracking
 from core.models import Machine
 from erp.models import Department, Employee, Qualification
-from mes.choices import DowntimeCategory, DowntimeKind
+from mes.demo import DOWNTIME_REASONS  # the plant's reason codes, as the demo sets them up
 from mes.models import DowntimeReason, ScrapReason
 from tests.erp.conftest import company  # noqa: F401  (shared fixtures)
 from tests.erp.test_production import build_plant, released
@@ -48,18 +48,6 @@ def page(response) -> str:
 def messages_of(response) -> list[str]:
     """The messages shown on the page, with those of the posts before it that were not followed."""
     return [str(m) for m in response.context["messages"]]
-
-
-# (code, name, category, kind, counts against availability)
-DOWNTIME_REASONS = [
-    ("CHG", "Changeover", DowntimeCategory.PLANNED, DowntimeKind.CHANGEOVER, True),
-    ("PM", "Planned maintenance", DowntimeCategory.PLANNED, DowntimeKind.MAINTENANCE, False),
-    ("BRK", "Break", DowntimeCategory.PLANNED, DowntimeKind.BREAK, False),
-    ("BD", "Breakdown", DowntimeCategory.UNPLANNED, DowntimeKind.BREAKDOWN, True),
-    ("NOMAT", "No material", DowntimeCategory.UNPLANNED, DowntimeKind.NO_MATERIAL, True),
-    ("NOOP", "No operator", DowntimeCategory.UNPLANNED, DowntimeKind.NO_OPERATOR, True),
-    ("QH", "Quality hold", DowntimeCategory.UNPLANNED, DowntimeKind.QUALITY_HOLD, True),
-]
 
 
 class Floor(dict):
