@@ -53,12 +53,57 @@ class ExchangeRateAdmin(admin.ModelAdmin):
     date_hierarchy = "valid_from"
 
 
+class PartnerAddressInline(admin.TabularInline):
+    model = models.PartnerAddress
+    extra = 0
+
+
+class ContactInline(admin.TabularInline):
+    model = models.Contact
+    extra = 0
+    fields = ("name", "job_title", "email", "phone", "is_primary", "active")
+
+
 @admin.register(models.Partner)
 class PartnerAdmin(CodeNameAdmin):
     list_display = ("code", "name", "kind", "city", "country", "active")
     list_filter = ("kind", "active", "country")
     search_fields = ("code", "name", "email", "vat_number")
     autocomplete_fields = ("parent",)
+    inlines = [ContactInline, PartnerAddressInline]
+
+
+@admin.register(models.Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ("name", "partner", "job_title", "email", "phone", "is_primary", "active")
+    list_filter = ("active", "partner__kind")
+    search_fields = ("name", "email", "partner__code", "partner__name")
+    autocomplete_fields = ("partner",)
+
+
+@admin.register(models.PartnerAddress)
+class PartnerAddressAdmin(admin.ModelAdmin):
+    list_display = ("partner", "kind", "name", "city", "country", "is_default")
+    list_filter = ("kind", "country")
+    search_fields = ("partner__code", "name", "city")
+    autocomplete_fields = ("partner",)
+
+
+@admin.register(models.PartnerUser)
+class PartnerUserAdmin(admin.ModelAdmin):
+    """Which logins belong to a customer or supplier: they reach only the portal, scoped to that partner."""
+
+    list_display = ("user", "partner", "contact")
+    search_fields = ("user__username", "partner__code", "partner__name")
+    autocomplete_fields = ("user", "partner", "contact")
+
+
+@admin.register(models.PartnerBlock)
+class PartnerBlockAdmin(admin.ModelAdmin):
+    list_display = ("partner", "purpose", "reason", "effective_from", "lifted_at", "source")
+    list_filter = ("purpose", "lifted_at")
+    search_fields = ("partner__code", "reason", "source")
+    autocomplete_fields = ("partner",)
 
 
 @admin.register(models.ItemCategory)
@@ -135,6 +180,19 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """The lines of a record the services write, shown on its read-only admin page: `fields`, all read-only."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
         return False
 
 

@@ -27,7 +27,10 @@ USERS = [
     ("finance", "Fang", "Xu", Role.FINANCE),
     ("hr", "Hui", "Zhao", Role.HR),
     ("partner", "MediaHome", "API", Role.PARTNER),
+    ("supplier", "Ningbo Heating", "Portal", Role.PARTNER),
 ]
+# Partner logins belong to their partner (core.PartnerUser): the portal shows them that partner's records only.
+PARTNER_LOGINS = {"partner": "C-MEDIA", "supplier": "S-HEAT"}
 
 # area, code, name, number of machines, calendar, cost per hour
 WORK_CENTERS = [
@@ -490,7 +493,13 @@ def _users() -> None:
         user.is_staff = user.is_superuser = role == Role.ADMIN
         user.save()
         user.groups.set([Group.objects.get(name=role.value)])
+        if username in PARTNER_LOGINS:
+            partner = models.Partner.objects.get(code=PARTNER_LOGINS[username])
+            models.PartnerUser.objects.update_or_create(user=user, defaults={"partner": partner})
 
 
 def logins() -> list[tuple[str, str]]:
-    return [(username, role.label) for username, _first, _last, role in USERS]
+    return [
+        (username, f"{role.label} ({PARTNER_LOGINS[username]})" if username in PARTNER_LOGINS else role.label)
+        for username, _first, _last, role in USERS
+    ]

@@ -27,8 +27,13 @@ _menus: list[Menu] = []
 
 
 def register_menu(menu: Menu) -> None:
-    if menu.label not in {m.label for m in _menus}:
-        _menus.append(menu)
+    """Add a menu; an upper app registering a menu of the same label (CRM's "Sales") extends that one."""
+    for index, existing in enumerate(_menus):
+        if existing.label == menu.label:
+            known = set(existing.items)
+            _menus[index] = Menu(existing.label, existing.items + tuple(i for i in menu.items if i not in known))
+            return
+    _menus.append(menu)
 
 
 def menus_for(user) -> list[Menu]:

@@ -25,6 +25,9 @@ class Role(models.TextChoices):
     PARTNER = "partner", _("Partner")
 
 
+# The partner role (a customer's or supplier's own login) is granted no model permission anywhere: a model
+# permission is not scoped, so it would open every partner's records. Partner logins read and write their
+# own records through the portal endpoints only (core/api/portal.py, scoped by the PartnerUser link).
 STAFF = frozenset(Role) - {Role.PARTNER}
 OFFICE = frozenset({Role.ADMIN, Role.PLANNER, Role.SALES, Role.BUYER, Role.ENGINEER, Role.FINANCE, Role.QUALITY})
 
@@ -43,16 +46,26 @@ class Access:
 MODEL_ACCESS = {
     "core.company": Access(view=STAFF, manage={Role.ADMIN}),
     "core.site": Access(view=STAFF, manage={Role.ADMIN}),
-    "core.unitcategory": Access(view=STAFF | {Role.PARTNER}, manage={Role.ADMIN}),
-    "core.unit": Access(view=STAFF | {Role.PARTNER}, manage={Role.ADMIN, Role.ENGINEER}),
-    "core.currency": Access(view=OFFICE | {Role.PARTNER}, manage={Role.ADMIN, Role.FINANCE}),
+    "core.unitcategory": Access(view=STAFF, manage={Role.ADMIN}),
+    "core.unit": Access(view=STAFF, manage={Role.ADMIN, Role.ENGINEER}),
+    "core.currency": Access(view=OFFICE, manage={Role.ADMIN, Role.FINANCE}),
     "core.exchangerate": Access(view=OFFICE, manage={Role.ADMIN, Role.FINANCE}),
     "core.partner": Access(
         view={Role.PLANNER, Role.QUALITY, Role.WAREHOUSE},
         manage={Role.ADMIN, Role.SALES, Role.BUYER, Role.FINANCE},
     ),
+    "core.contact": Access(
+        view={Role.PLANNER, Role.QUALITY, Role.WAREHOUSE},
+        manage={Role.ADMIN, Role.SALES, Role.BUYER, Role.FINANCE},
+    ),
+    "core.partneraddress": Access(
+        view={Role.PLANNER, Role.QUALITY, Role.WAREHOUSE},
+        manage={Role.ADMIN, Role.SALES, Role.BUYER, Role.FINANCE},
+    ),
+    "core.partneruser": Access(view={Role.SALES, Role.BUYER}, manage={Role.ADMIN}),
+    "core.partnerblock": Access(view=OFFICE | {Role.WAREHOUSE}, manage={Role.ADMIN, Role.BUYER, Role.FINANCE}),
     "core.itemcategory": Access(view=STAFF, manage={Role.ADMIN, Role.ENGINEER}),
-    "core.item": Access(view=STAFF | {Role.PARTNER}, manage={Role.ADMIN, Role.ENGINEER, Role.PLANNER}),
+    "core.item": Access(view=STAFF, manage={Role.ADMIN, Role.ENGINEER, Role.PLANNER}),
     "core.area": Access(view=STAFF, manage={Role.ADMIN, Role.ENGINEER}),
     "core.workcenter": Access(view=STAFF, manage={Role.ADMIN, Role.ENGINEER}),
     "core.machine": Access(view=STAFF, manage={Role.ADMIN, Role.ENGINEER}),

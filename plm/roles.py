@@ -1,7 +1,7 @@
 from core.roles import OFFICE, STAFF, Access, Role
 
 MODEL_ACCESS = {
-    "plm.bomrevision": Access(view=STAFF | {Role.PARTNER}, manage={Role.ADMIN, Role.ENGINEER}),
+    "plm.bomrevision": Access(view=STAFF, manage={Role.ADMIN, Role.ENGINEER}),
     "plm.bomline": Access(view=STAFF, manage={Role.ADMIN, Role.ENGINEER}),
     "plm.routingrevision": Access(view=STAFF, manage={Role.ADMIN, Role.ENGINEER}),
     "plm.routingoperation": Access(view=STAFF, manage={Role.ADMIN, Role.ENGINEER}),

@@ -26,6 +26,7 @@ from core.views.generic import (
     ModelPermissionMixin,
     ObjectDetailView,
     ObjectListView,
+    QueryPrefillMixin,
     ServiceFormView,
     command_view,
     commands_for,
@@ -211,16 +212,14 @@ class _FloorView(ModelPermissionMixin, generic.FormView):
         return super().form_valid(form)
 
 
-class StockTransferView(_FloorView):
+class StockTransferView(QueryPrefillMixin, _FloorView):
     form_class = forms.StockTransferForm
     title = gettext_lazy("Move stock")
     intro = gettext_lazy("Scan or type the item, the quantity, where it comes from and where it goes.")
     submit = gettext_lazy("Move")
     error_fields = {"item": "item"}
 
-    def get_initial(self):
-        # Prefilled from links such as an item's stock page: ?item=CB-EU&from_location=MAIN/STOCK/A-01
-        return {name: value for name, value in self.request.GET.items() if name in self.form_class.base_fields}
+    # Prefilled from links such as an item's stock page: ?item=CB-EU&from_location=MAIN/STOCK/A-01
 
     def post_service(self, data: dict) -> str:
         move = moves.stock_transfer(
@@ -241,7 +240,7 @@ class StockTransferView(_FloorView):
         }
 
 
-class StockCountView(_FloorView):
+class StockCountView(QueryPrefillMixin, _FloorView):
     form_class = forms.StockCountForm
     title = gettext_lazy("Count")
     intro = gettext_lazy(
@@ -251,9 +250,6 @@ class StockCountView(_FloorView):
     submit = gettext_lazy("Post the count")
     # The ledger refuses on the move's fields; on this page they are the count's.
     error_fields = {"quantity": "counted", "to_location": "location", "from_location": "location"}
-
-    def get_initial(self):
-        return {name: value for name, value in self.request.GET.items() if name in self.form_class.base_fields}
 
     def post_service(self, data: dict) -> str:
         item, location = data["item"], data["location"]
@@ -638,7 +634,7 @@ class QualityHoldView(ModelPermissionMixin, generic.TemplateView):
     template_name = "wms/quality_hold.html"
 
     def get_permission_required(self):
-        return ["wms.view_quant", "wms.view_stockmove"]  # staff: partners see stock, not the inspection queue
+        return ["wms.view_quant", "wms.view_stockmove"]  # the stock and the moves that put it on hold
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -286,8 +286,9 @@ class ItemPlanView(LoginRequiredMixin, PermissionRequiredMixin, generic.Template
 
 
 @login_required
+@permission_required(ItemPlanView.permission_required, raise_exception=True)
 def item_plan_lookup(request):
-    """The item plan of the code typed on the MRP home."""
+    """The item plan of the code typed on the MRP home (for who may see item plans: it tells which codes exist)."""
     form = ItemPlanLookupForm(request.GET)
     if not form.is_valid():
         messages.error(request, " ".join(form.errors.get("item", [])) or _("Type an item code."))

@@ -5,14 +5,17 @@ from .events import DomainEvent
 from .items import Item, ItemCategory
 from .numbering import NumberSequence
 from .organization import Company, Site
-from .partners import Partner
+from .partners import AddressKind, BlockPurpose, Contact, Partner, PartnerAddress, PartnerBlock, PartnerUser
 from .progress import TaskRun
 from .units import Unit, UnitCategory, UnitConversionError
 
 __all__ = [
+    "AddressKind",
     "Area",
+    "BlockPurpose",
     "CalendarException",
     "Company",
+    "Contact",
     "Currency",
     "DomainEvent",
     "ExchangeRate",
@@ -21,6 +24,9 @@ __all__ = [
     "Machine",
     "NumberSequence",
     "Partner",
+    "PartnerAddress",
+    "PartnerBlock",
+    "PartnerUser",
     "Shift",
     "Site",
     "TaskRun",

@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.formatting import format_quantity as qty
-from core.models import Currency, Item, Partner
+from core.models import BlockPurpose, Currency, Item, Partner
 from core.selectors.currencies import exchange_rate_on
+from core.selectors.partners import partner_blocks_in_force
 from core.services.events import event_publish
 from core.services.numbering import next_document_number
 from erp.choices import AccountRole, InvoiceKind, InvoiceState, JournalSource, PurchaseOrderState
@@ -74,6 +75,13 @@ def _check_supplier(supplier: Partner) -> None:
     if not supplier.active:
         message = _("%(partner)s is inactive.") % {"partner": supplier.code}
         raise ValidationError({"supplier": ValidationError(message, code="inactive")})
+    blocks = partner_blocks_in_force(partner=supplier, purpose=BlockPurpose.PURCHASING, on=timezone.localdate())
+    if blocks:
+        message = _("Purchasing from %(partner)s is blocked: %(reasons)s") % {
+            "partner": supplier.code,
+            "reasons": "; ".join(block.reason for block in blocks),
+        }
+        raise ValidationError({"supplier": ValidationError(message, code="blocked")})
 
 
 def _rate(currency: Currency, on: datetime.date) -> Decimal:

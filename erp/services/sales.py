@@ -19,8 +19,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.models import Currency, Item, Partner
+from core.models import BlockPurpose, Currency, Item, Partner
 from core.selectors.currencies import company_currency, exchange_rate_on
+from core.selectors.partners import partner_blocks_in_force
 from core.services.events import event_publish
 from core.services.numbering import next_document_number
 from erp.choices import AccountRole, InvoiceKind, InvoiceState, SalesOrderState
@@ -105,6 +106,13 @@ def _customer_errors(customer: Partner) -> dict[str, ValidationError]:
     if not customer.active:
         message = _("%(partner)s is inactive.") % {"partner": customer.code}
         return {"customer": ValidationError(message, code="inactive")}
+    blocks = partner_blocks_in_force(partner=customer, purpose=BlockPurpose.SALES, on=timezone.localdate())
+    if blocks:
+        message = _("Selling to %(partner)s is blocked: %(reasons)s") % {
+            "partner": customer.code,
+            "reasons": "; ".join(block.reason for block in blocks),
+        }
+        return {"customer": ValidationError(message, code="blocked")}
     return {}
 
 

@@ -5,8 +5,10 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from core.models import Unit
 from core.roles import Role
@@ -369,12 +371,21 @@ def test_bad_dates_quantities_and_unknown_items_answer_in_the_error_format(api_a
     assert api.get(f"{API}/items/M6.10/explosion/").json()["rows"] == []
 
 
-def test_item_reads_need_the_item_and_the_revisions_view_rights(api_as, kettle, released_routing):
+def test_item_reads_need_the_item_and_the_revisions_view_rights(api_as, make_user, kettle, released_routing):
     released_routing(kettle, [(10, "1")])
-    partner = api_as(Role.PARTNER)  # sees items and BOMs, not routings
-    assert partner.get(f"{API}/items/KT-200/bom/").status_code == 200
-    assert partner.get(f"{API}/items/KT-200/routing/").status_code == 403
+    bom_reader = make_user()  # no role: only the two rights a BOM read needs
+    bom_reader.user_permissions.add(
+        Permission.objects.get(codename="view_item", content_type__app_label="core"),
+        Permission.objects.get(codename="view_bomrevision", content_type__app_label="plm"),
+    )
+    api = APIClient()
+    api.force_authenticate(bom_reader)
+    assert api.get(f"{API}/items/KT-200/bom/").status_code == 200
+    assert api.get(f"{API}/items/KT-200/routing/").status_code == 403
     assert api_as(Role.OPERATOR).get(f"{API}/items/KT-200/routing/").status_code == 200
+    partner = api_as(Role.PARTNER)  # a partner's login reads its own records through the portal only
+    assert partner.get(f"{API}/items/KT-200/bom/").status_code == 403
+    assert partner.get(f"{API}/items/KT-200/routing/").status_code == 403
 
 
 # --- Attachments -----------------------------------------------------------------------------------------------

@@ -332,8 +332,8 @@ def _tasks(tasks: list[StockTask]):
     ),
 )
 class ReceiptViewSet(ServiceWritesMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Receipts are announced here (partners may, for any supplier, until tokens are bound to their partner),
-    received and closed by the warehouse."""
+    """Receipts are announced here by buyers (a supplier's own login announces its shipments as ASNs on the
+    supplier portal), received and closed by the warehouse."""
 
     queryset = receipts_with_lines()
     serializer_class = detail_serializer_class = s.ReceiptSerializer
