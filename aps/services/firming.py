@@ -2,11 +2,13 @@
 
 Make orders become firm ERP production orders (the BOM and routing effective on their start are
 copied onto them); buy orders become draft purchase orders, one per supplier with a line per planned
-order, for a buyer to check and send. All or nothing: one refusal firms none.
+order, for a buyer to check and send, priced at the supplier's SRM price break for the quantity (the
+standard cost where the supplier has no price for it). All or nothing: one refusal firms none.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,10 +19,13 @@ from django.utils.translation import gettext as _
 from aps.choices import DemandKind, PlannedOrderKind, PlannedOrderState
 from aps.models import Pegging, PlannedOrder
 from aps.services.mrp import plant_plan_lock
+from core.models import Currency
 from core.selectors.currencies import company_currency, convert_amount
 from erp.models import ProductionOrder, PurchaseOrder, SalesOrderLine
 from erp.services.production import production_order_create, production_order_firm
 from erp.services.purchasing import purchase_order_create
+from srm.models import SupplierItem
+from srm.selectors.sources import price_at, supplier_items_for
 from wms.selectors.stock import default_warehouse
 
 
@@ -50,17 +55,26 @@ def _make(order: PlannedOrder, warehouse, user: Any) -> ProductionOrder:
     return production_order_firm(order=production, user=user)
 
 
+def _unit_price(order: PlannedOrder, supplier_item: SupplierItem | None, currency: Currency, on) -> Decimal:
+    """The supplier's price break for the order's quantity on that day (SRM), else the item's standard cost;
+    in the purchase order's currency."""
+    price = price_at(supplier_item=supplier_item, quantity=order.quantity, on=on) if supplier_item else None
+    if price is None:
+        price, price_currency = order.item.standard_cost, company_currency()
+    else:
+        price_currency = supplier_item.currency
+    return convert_amount(amount=price, from_currency=price_currency, to_currency=currency, on=on)
+
+
 def _buy(supplier, orders: list[PlannedOrder], warehouse, user: Any) -> PurchaseOrder:
     today = timezone.localdate()
     currency = supplier.currency or company_currency()
+    terms = supplier_items_for(supplier=supplier, items=[order.item for order in orders])
     lines = [
         {
             "item": order.item,
             "quantity": order.quantity,
-            # The standard cost until the supplier's price list says otherwise (SRM).
-            "unit_price": convert_amount(
-                amount=order.item.standard_cost, from_currency=company_currency(), to_currency=currency, on=today
-            ),
+            "unit_price": _unit_price(order, terms.get(order.item_id), currency, today),
             "expected_date": order.due_date,
         }
         for order in orders
@@ -96,7 +110,10 @@ def planned_orders_firm(*, orders: Iterable[PlannedOrder], user: Any = None) -> 
                 errors.append(_("%(number)s is already firmed.") % {"number": order.number})
             elif order.kind == PlannedOrderKind.BUY and order.supplier is None:
                 errors.append(
-                    _("%(number)s: %(item)s has no supplier; set the item's default supplier first.")
+                    _(
+                        "%(number)s: %(item)s has no supplier; approve a source (SRM) "
+                        "or set the item's default supplier first."
+                    )
                     % {"number": order.number, "item": order.item.code}
                 )
         warehouse = default_warehouse()

@@ -34,6 +34,7 @@ from erp.choices import ProductionOrderState, PurchaseOrderState, SalesOrderStat
 from erp.selectors.costing import low_level_codes
 from plm.models.revisions import EFFECTIVE_STATES
 from plm.services.cycles import describe_cycle, find_cycle
+from srm.selectors.sources import SourceOption, choose_source, sources_for_items
 
 Progress = Callable[[int, str], None]
 
@@ -92,8 +93,10 @@ class Item:
     lot_qty: Decimal | None
     min_qty: Decimal | None
     multiple_qty: Decimal | None
-    supplier_id: int | None
+    supplier_id: int | None  # the item's default supplier: bought from when it has no SRM source
     step: Decimal  # the smallest quantity of the item's unit: 1 for ea, 0.001 for kg
+    # A bought item's SRM sources that may be bought from on the planning date; None when it has none.
+    sources: list[SourceOption] | None = None
 
     def round_up(self, quantity: Decimal) -> Decimal:
         return quantity.quantize(self.step, rounding=ROUND_CEILING)
@@ -308,6 +311,11 @@ class _Plan:
                 supplier_id=supplier,
                 step=Decimal(1).scaleb(-decimals),
             )
+        # Bought items with SRM sources are bought from the one the sourcing rule picks per order (_sourcing).
+        for item_id, options in sources_for_items(None, self.today).items():
+            item = self.items.get(item_id)
+            if item is not None and not item.make:
+                item.sources = options
 
     def _read_boms(self) -> None:
         units = {row[0]: (row[1], row[2]) for row in _rows("SELECT id, category_id, factor FROM core_unit")}
@@ -629,7 +637,7 @@ class _Plan:
                 next_receipt += 1
             wanted_today = todays[0].quantity if len(todays) == 1 else sum(demand.quantity for demand in todays)
             if wanted_today > available:
-                order = self._plan_order(item, day, item.lot_size(wanted_today - available))
+                order = self._plan_order(item, day, wanted_today - available)
                 pool.append([order.quantity, order, True])
                 available += order.quantity
             available -= wanted_today
@@ -652,9 +660,21 @@ class _Plan:
                         pegs.append((demand.id, None, source.id, taken))
         self._existing_order_exceptions(item)
 
-    def _plan_order(self, item: Item, due: datetime.date, quantity: Decimal) -> Planned:
+    def _sourcing(self, item: Item, shortfall: Decimal) -> tuple[Decimal, int, int | None]:
+        """(quantity, lead time, supplier) of an order covering a shortfall: the quantity under the item's lot
+        policy and, for a bought item with SRM sources, the source picked for that quantity with its minimum,
+        multiple, lead time and supplier; else the item's lead time and default supplier."""
+        quantity = item.lot_size(shortfall)
+        source = choose_source(item.sources, quantity) if item.sources else None
+        if source is None:
+            return quantity, item.lead_time, None if item.make else item.supplier_id
+        terms = source.supplier_item
+        return source.order_quantity(quantity), terms.lead_time_days, terms.supplier_id
+
+    def _plan_order(self, item: Item, due: datetime.date, shortfall: Decimal) -> Planned:
         order_id = self.planned_id()
-        start = due - item.lead_delta
+        quantity, lead_time, supplier_id = self._sourcing(item, shortfall)
+        start = due - (item.lead_delta if lead_time == item.lead_time else datetime.timedelta(days=lead_time))
         order = Planned(
             id=order_id,
             number=f"PL-{order_id}",
@@ -663,7 +683,7 @@ class _Plan:
             quantity=quantity,
             start=start,
             due=due,
-            supplier_id=None if item.make else item.supplier_id,
+            supplier_id=supplier_id,
         )
         self.planned.append(order)
         if start < self.today:
@@ -671,7 +691,7 @@ class _Plan:
                 order,
                 ExceptionKind.START_LATE,
                 self._("%(number)s should have started %(start)s to be ready by %(due)s (lead time %(days)s days).")
-                % {"number": order.number, "start": start.isoformat(), "due": due.isoformat(), "days": item.lead_time},
+                % {"number": order.number, "start": start.isoformat(), "due": due.isoformat(), "days": lead_time},
                 suggested=self.today,
             )
         if item.make:
@@ -682,11 +702,11 @@ class _Plan:
                     self._("%(item)s has no released BOM effective on %(start)s: its components are not planned.")
                     % {"item": item.code, "start": start.isoformat()},
                 )
-        elif item.supplier_id is None:
+        elif supplier_id is None:
             self._order_exception(
                 order,
                 ExceptionKind.NO_SUPPLIER,
-                self._("%(item)s has no default supplier: set one before firming %(number)s.")
+                self._("%(item)s has no approved source and no default supplier: set one before firming %(number)s.")
                 % {"item": item.code, "number": order.number},
             )
         return order
@@ -731,7 +751,7 @@ class _Plan:
                     suggested=supply.first_use,
                 )
             if supply.pegged < supply.quantity:
-                needed = item.lot_size(supply.pegged)
+                needed = self._sourcing(item, supply.pegged)[0]
                 if needed < supply.quantity:
                     self._supply_exception(
                         supply,

@@ -173,6 +173,7 @@ SPECTACULAR_SETTINGS = {
         "FixedReasonEnum": "aps.choices.FixedReason",
         # ... and fields named "kind" too.
         "PartnerKindEnum": "core.choices.PartnerKind",
+        "CertificateKindEnum": "srm.models.suppliers.CertificateKind",
         "LocationKindEnum": "wms.choices.LocationKind",
         "MoveKindEnum": "wms.choices.MoveKind",
         "RequestKindEnum": "wms.choices.RequestKind",
@@ -199,9 +200,29 @@ SPECTACULAR_SETTINGS = {
         "CharacteristicKindEnum": "mes.choices.CharacteristicKind",
         "NonconformanceStateEnum": "mes.choices.NonconformanceState",
         "DispositionEnum": "mes.choices.Disposition",
+        "QuoteStateEnum": "crm.models.quotes.QuoteState",
+        "TrackingStateEnum": "crm.selectors.tracking.TrackingState",
         # ... and fields named "role" (PLM's keeps the name it had before the shopfloor's came).
         "RoleEnum": "plm.choices.ApprovalRole",
         "TagRoleEnum": "shopfloor.choices.TagRole",
+        # CRM accounts and leads.
+        "ActivityKindEnum": "crm.models.activities.ActivityKind",
+        "AddressKindEnum": "core.models.partners.AddressKind",
+        "CandidateKindEnum": "crm.selectors.duplicates.CandidateKind",
+        "LeadSourceEnum": "crm.models.leads.LeadSource",
+        "LeadStatusEnum": "crm.models.leads.LeadStatus",
+        # SRM sourcing's "state" fields.
+        "RfqStateEnum": "srm.models.sourcing.RfqState",
+        "SupplierQuoteStateEnum": "srm.models.sourcing.QuoteState",
+        "SupplyContractStateEnum": "srm.models.contracts.ContractState",
+        # CRM's after-sales service.
+        "CaseStateEnum": "crm.models.service.CaseState",
+        "CasePriorityEnum": "crm.models.service.CasePriority",
+        "CaseUpdateKindEnum": "crm.models.service.CaseUpdateKind",
+        "RmaStateEnum": "crm.models.service.RmaState",
+        "SlaClockEnum": "crm.models.service.SlaClock",
+        "SlaTimerStateEnum": "crm.selectors.cases.TimerState",
+        "OpportunityStateEnum": "crm.models.opportunities.OpportunityState",
     },
 }
 
@@ -252,10 +273,35 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mes.tasks.runs_book",
         "schedule": 300.0,
     },
+    # SRM: a domain event for each supplier certificate expiring within TAKT_CERTIFICATE_WARNING_DAYS (once per expiry).
+    "srm-certificates-expiry-warn": {
+        "task": "srm.tasks.certificates_expiry_warn",
+        "schedule": crontab(hour=env.int("TAKT_CERTIFICATE_WARNING_HOUR", default=6), minute=0),
+    },
     # Preventive maintenance: due plans become planned orders, before the nightly schedule plans around them.
     "maintenance-plan": {
         "task": "mes.tasks.maintenance_plan",
         "schedule": crontab(hour=env.int("TAKT_MAINTENANCE_PLAN_HOUR", default=1), minute=30),
+    },
+    # Sent quotes past their validity expire, just after midnight.
+    "crm-quotes-expire": {
+        "task": "crm.tasks.quotes_expire",
+        "schedule": crontab(hour=0, minute=15),
+    },
+    # Service cases that newly breached an SLA target are flagged (and their event published) every 15 minutes.
+    "crm-sla-breaches": {
+        "task": "crm.tasks.sla_breaches_flag",
+        "schedule": 900.0,
+    },
+    # Blanket contracts whose period has ended are marked expired, just after midnight.
+    "srm-contracts-expire": {
+        "task": "srm.tasks.contracts_expire",
+        "schedule": crontab(hour=0, minute=20),
+    },
+    # Last month's supplier scorecards, once its late deliveries have had the on-time tolerance to arrive.
+    "srm-scorecards-monthly": {
+        "task": "srm.tasks.scorecards_monthly",
+        "schedule": crontab(day_of_month=env.int("TAKT_SCORECARD_DAY", default=3), hour=4, minute=0),
     },
 }
 
@@ -303,6 +349,9 @@ LOGGING = {
 # --- Data import (docs/import.md): the most a browser upload may hold, unpacked -----------------------
 TAKT_IMPORT_MAX_BYTES = env.int("TAKT_IMPORT_MAX_MB", default=200) * 1_000_000
 
+# --- Supplier certificates (SRM): how many days ahead their expiry is warned of -------------------------
+TAKT_CERTIFICATE_WARNING_DAYS = env.int("TAKT_CERTIFICATE_WARNING_DAYS", default=30)
+
 # --- Attachments (PLM): size and type limits ---------------------------------------------------------
 TAKT_ATTACHMENT_MAX_BYTES = env.int("TAKT_ATTACHMENT_MAX_MB", default=25) * 1_000_000
 TAKT_ATTACHMENT_TYPES = frozenset(
@@ -334,6 +383,10 @@ TAKT_ATTACHMENT_TYPES = frozenset(
 TAKT_OVER_RECEIPT_TOLERANCE_PCT = env.int("TAKT_OVER_RECEIPT_TOLERANCE_PCT", default=10)
 # Cycle-count differences above this share of the expected quantity need approval, in percent.
 TAKT_COUNT_TOLERANCE_PCT = env.int("TAKT_COUNT_TOLERANCE_PCT", default=2)
+
+# --- Supplier scorecards -------------------------------------------------------------------------------
+# A delivery is on time when it arrives no later than this many days after the line's due date.
+TAKT_SCORECARD_ON_TIME_TOLERANCE_DAYS = env.int("TAKT_SCORECARD_ON_TIME_TOLERANCE_DAYS", default=1)
 
 # --- Shopfloor -----------------------------------------------------------------------------------------
 # The demo's PLCs (shopfloor/demo.py, served by `manage.py plc_simulator`) listen on 127.0.0.1 from this port up.

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import QuerySet
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -37,6 +38,38 @@ class ServiceWritesMixin:
         return Response(
             self.detail_serializer_class(record, context=self.get_serializer_context()).data, status=status_code
         )
+
+    def line_added(
+        self, serializer_class: type[serializers.BaseSerializer], add: Callable[..., Any], *, record: str
+    ) -> Response:
+        """POST `<pk>/lines/`: `add(<record>=the document, **the fields given)`, answered 201 with the document."""
+        document = self.get_object()
+        data = {name: value for name, value in self.validated(serializer_class).items() if value is not None}
+        add(**{record: document}, **data)
+        return self.answer(document, status.HTTP_201_CREATED)
+
+    def line_changed(
+        self,
+        serializer_class: type[serializers.BaseSerializer],
+        line_id: str | None,
+        *,
+        update: Callable[..., Any],
+        remove: Callable[..., Any],
+    ) -> Response:
+        """PATCH `<pk>/lines/<line_id>/` changes only the fields sent (`update(line=..., **changes)`); DELETE
+        calls `remove(line=...)`. A line of another document is a 404. Answered with the document."""
+        document = self.get_object()
+        line = document.lines.filter(pk=line_id).first()
+        if line is None:
+            raise Http404
+        if self.request.method == "DELETE":
+            remove(line=line)
+            return self.answer(document)
+        serializer = serializer_class(data=self.request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        changes = {name: value for name, value in serializer.validated_data.items() if name in self.request.data}
+        update(line=line, **changes)
+        return self.answer(document)
 
 
 def command_actions(

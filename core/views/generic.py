@@ -239,6 +239,7 @@ class ObjectScreens:
     related: list[tuple[str, Any, Any]] = field(default_factory=list)
     editable: bool = True
     detail_view: type = ObjectDetailView
+    queryset: Callable[[], QuerySet] | None = None  # a selector's rows in place of the model's manager
 
     @property
     def meta(self):
@@ -257,6 +258,8 @@ class ObjectScreens:
         return f"{self.meta.app_label}:{self.meta.model_name}_{action}"
 
     def get_queryset(self) -> QuerySet:
+        if self.queryset is not None:
+            return self.queryset()
         return self.model._default_manager.select_related(*self.select_related).annotate(**self.annotate)
 
     def context(self, user) -> dict[str, Any]:
@@ -338,6 +341,32 @@ class ServiceFormView(ModelPermissionMixin, generic.FormView):
             return self.form_invalid(form)
         messages.success(self.request, self.get_success_message(record))
         return redirect(record)
+
+
+class QueryPrefillMixin:
+    """A "New" page whose link may prefill its form: the query string's values of the form's own fields
+    (e.g. ?item=KT-200&quantity=200 from a sales order)."""
+
+    def get_initial(self):
+        return {name: value for name, value in self.request.GET.items() if name in self.form_class.base_fields}
+
+
+class EditableStatesMixin:
+    """An "Edit" page (with its `object`) opened only while the record's `state` is one of `editable_states`:
+    otherwise back to the record's page with why."""
+
+    editable_states: tuple[str, ...] | frozenset[str] = ()
+
+    def get(self, request, *args, **kwargs):
+        record = self.object
+        if record.state not in self.editable_states:
+            message = _("%(object)s is %(state)s: it can no longer be edited.") % {
+                "object": record.number,
+                "state": record.get_state_display().lower(),
+            }
+            messages.error(request, message)
+            return redirect(record)
+        return super().get(request, *args, **kwargs)
 
 
 @dataclass

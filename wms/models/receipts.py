@@ -42,6 +42,12 @@ class ReceiptLine(TaktModel):
         max_digits=18, decimal_places=6, null=True, blank=True, help_text=_("The order price, carried on the move.")
     )
     order_line_ref = models.CharField(max_length=100, blank=True, help_text=_("The purchase order line it fills."))
+    asn_number = models.CharField(
+        max_length=100,
+        blank=True,
+        verbose_name=_("supplier's ASN number"),
+        help_text=_("The shipping notice that announced these goods; empty for goods ordered but not announced yet."),
+    )
 
     class Meta:
         ordering = ["receipt", "pk"]

@@ -58,6 +58,105 @@ def receipt_create(
         return receipt
 
 
+def _announced_asn_numbers(current: str, asn_number: str) -> str:
+    """The receipt's ASN numbers with one more: listed while they fit the field, else the latest alone."""
+    numbers = [number.strip() for number in current.split(",") if number.strip()]
+    if asn_number in numbers:
+        return current
+    joined = ", ".join([*numbers, asn_number])
+    return joined if len(joined) <= Receipt._meta.get_field("asn_number").max_length else asn_number
+
+
+def receipt_expect(
+    *,
+    receipt: Receipt,
+    asn_number: str,
+    lines: list[dict[str, Any]],
+    expected_on: datetime.date | None = None,
+) -> list[ReceiptLine]:
+    """What the supplier announced for an expected receipt in its ASN `asn_number`: lines of
+    {order_line_ref, quantity, lot_code?, expiry_date?}. The receipt lists the ASN's number and takes its
+    expected date.
+
+    Announced goods get receipt lines of their own, one per ASN and lot, carved out of the order line's
+    line of goods not announced yet (the one without an ASN number), so the dock receives each lot against
+    its line with the lot code filled in, and what is still open to announce is that line's outstanding
+    quantity. A lot announced again on the same ASN adds to its line. Announcing more than is still open
+    is refused. Returns the receipt line expecting each announced line, in their order.
+    """
+    asn_number = (asn_number or "").strip()
+    if not asn_number:
+        raise ValidationError({"asn_number": ValidationError(_("Name the ASN."), code="required")})
+    with transaction.atomic():
+        receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
+        if receipt.state in (ReceiptState.DONE, ReceiptState.CANCELLED):
+            message = _("%(receipt)s is %(state)s.") % {
+                "receipt": receipt.number,
+                "state": receipt.get_state_display().lower(),
+            }
+            raise ValidationError(message, code="receipt_closed")
+        by_reference: dict[str, list[ReceiptLine]] = {}
+        for line in ReceiptLine.objects.select_for_update().filter(receipt=receipt).order_by("pk"):
+            by_reference.setdefault(line.order_line_ref, []).append(line)
+        expecting: list[ReceiptLine] = []
+        problems: list[ValidationError] = []
+        for announced in lines:
+            reference = announced["order_line_ref"]
+            quantity = Decimal(announced["quantity"])
+            lot_code = (announced.get("lot_code") or "").strip()
+            own = by_reference.get(reference) if reference else None
+            if not own:
+                message = _("%(receipt)s expects nothing for %(reference)s.") % {
+                    "receipt": receipt.number,
+                    "reference": reference,
+                }
+                problems.append(ValidationError(message, code="unknown_line"))
+                continue
+            unannounced = next((line for line in own if not line.asn_number), None)
+            still_open = unannounced.outstanding if unannounced else ZERO
+            if quantity <= 0 or quantity > still_open:
+                message = _("%(reference)s: %(quantity)s announced, %(open)s is still open to announce.") % {
+                    "reference": reference,
+                    "quantity": qty(quantity),
+                    "open": qty(still_open),
+                }
+                problems.append(ValidationError(message, code="over_announced"))
+                continue
+            target = next((line for line in own if line.asn_number == asn_number and line.lot_code == lot_code), None)
+            if target is not None:
+                target.expected_qty += quantity
+            elif unannounced.received_qty == 0 and unannounced.expected_qty == quantity:
+                # All it still expects is announced here: the line becomes the announced one.
+                target = unannounced
+            else:
+                target = ReceiptLine(
+                    receipt=receipt,
+                    item=unannounced.item,
+                    expected_qty=quantity,
+                    unit_cost=unannounced.unit_cost,
+                    order_line_ref=reference,
+                )
+                own.append(target)
+            if target is not unannounced:
+                unannounced.expected_qty -= quantity
+                unannounced.full_clean()
+                unannounced.save(update_fields=["expected_qty", "updated_at"])
+            target.asn_number, target.lot_code = asn_number, lot_code
+            if announced.get("expiry_date") is not None:
+                target.expiry_date = announced["expiry_date"]
+            target.full_clean()
+            target.save()
+            expecting.append(target)
+        if problems:
+            raise ValidationError({"lines": ValidationError(problems)})
+        receipt.asn_number = _announced_asn_numbers(receipt.asn_number, asn_number)
+        if expected_on is not None:
+            receipt.expected_on = expected_on
+        receipt.full_clean()
+        receipt.save(update_fields=["asn_number", "expected_on", "updated_at"])
+        return expecting
+
+
 def _lot_for(line: ReceiptLine, lot_code: str | None, expiry_date: datetime.date | None) -> Lot | None:
     item: Item = line.item
     if item.tracking == Tracking.NONE:
