@@ -9,7 +9,6 @@ into 400s naming field, code and reason.
 from decimal import Decimal
 
 from django.db.models import Prefetch
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
@@ -305,12 +304,7 @@ class SalesOrderViewSet(ServiceWritesMixin, viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def lines(self, request, pk=None):
-        order = self.get_object()
-        data = {
-            name: value for name, value in self.validated(SalesOrderLineInputSerializer).items() if value is not None
-        }
-        services.sales_order_line_add(order=order, **data)
-        return self.answer(order, status.HTTP_201_CREATED)
+        return self.line_added(SalesOrderLineInputSerializer, services.sales_order_line_add, record="order")
 
     @extend_schema(
         summary="Change (PATCH) or remove (DELETE) a line of a draft; a unit_price of null prices it again",
@@ -319,18 +313,12 @@ class SalesOrderViewSet(ServiceWritesMixin, viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["patch", "delete"], url_path=r"lines/(?P<line_id>[0-9]+)")
     def line(self, request, pk=None, line_id=None):
-        order = self.get_object()
-        line = order.lines.filter(pk=line_id).first()
-        if line is None:
-            raise Http404
-        if request.method == "DELETE":
-            services.sales_order_line_remove(line=line)
-            return self.answer(order)
-        serializer = SalesOrderLineInputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        changes = {name: value for name, value in serializer.validated_data.items() if name in request.data}
-        services.sales_order_line_update(line=line, **changes)
-        return self.answer(order)
+        return self.line_changed(
+            SalesOrderLineInputSerializer,
+            line_id,
+            update=services.sales_order_line_update,
+            remove=services.sales_order_line_remove,
+        )
 
 
 # --- Price lists, forecasts and the price lookup ------------------------------------------------------------

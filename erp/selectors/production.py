@@ -242,14 +242,14 @@ class ProductionProgress:
 
 
 def sales_order_production(*, sales_order_id: int) -> list[ProductionProgress]:
-    """The production orders made for a sales order's lines, each with its progress: operations done,
-    good units out of its last operation, and the operation (and machine) it is at. Two queries."""
-    orders = list(
-        ProductionOrder.objects.filter(sales_order_line__order_id=sales_order_id)
-        .exclude(state="cancelled")
-        .select_related("item")
-        .order_by("number")
-    )
+    """The production orders made for a sales order's lines, each with its progress. Two queries."""
+    return production_progress(ProductionOrder.objects.filter(sales_order_line__order_id=sales_order_id))
+
+
+def production_progress(orders: QuerySet[ProductionOrder]) -> list[ProductionProgress]:
+    """Those of `orders` not cancelled, by number, each with its progress: operations done, good units out of
+    its last operation, and the operation (and machine) it is at. Two queries, however many orders."""
+    orders = list(orders.exclude(state="cancelled").select_related("item").order_by("number"))
     operations: dict[int, list[ProductionOperation]] = {order.pk: [] for order in orders}
     for operation in (
         ProductionOperation.objects.filter(order__in=orders)

@@ -29,6 +29,7 @@ from core.views.generic import (
     Command,
     ModelPermissionMixin,
     ObjectDetailView,
+    QueryPrefillMixin,
     ServiceFormView,
     ServiceScreens,
     command_view,
@@ -276,14 +277,12 @@ class ProductionOrderDetailView(ObjectDetailView):
         return context
 
 
-class ProductionOrderCreateView(ServiceFormView):
+class ProductionOrderCreateView(QueryPrefillMixin, ServiceFormView):
     """A planned order; firm and release it on its page."""
 
     form_class = forms.ProductionOrderForm
 
-    def get_initial(self):
-        # Prefilled from links, e.g. ?item=KT-200&quantity=200 from a sales order or an MRP proposal.
-        return {name: value for name, value in self.request.GET.items() if name in self.form_class.base_fields}
+    # Prefilled from links, e.g. ?item=KT-200&quantity=200 from a sales order or an MRP proposal.
 
     def save(self, form) -> ProductionOrder:
         data = form.cleaned_data

@@ -4,12 +4,10 @@ against an order, matched three ways. Every change is one service call: a refusa
 page (or on the form) and nothing is written."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils.functional import cached_property
@@ -319,16 +317,10 @@ class SupplierInvoiceView(ModelPermissionMixin, generic.FormView):
 # --- URLs ---------------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class PurchaseOrderScreens(ServiceScreens):
-    """The generic list and detail read through the purchasing selector (with the orders' net amounts)."""
-
-    def get_queryset(self) -> QuerySet:
-        return purchase_orders()
-
-
-SCREENS = PurchaseOrderScreens(
+# The generic list and detail read through the purchasing selector (with the orders' net amounts).
+SCREENS = ServiceScreens(
     model=PurchaseOrder,
+    queryset=purchase_orders,
     table=PurchaseOrderTable,
     filterset=PurchaseOrderFilterSet,
     editable=False,

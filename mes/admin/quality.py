@@ -4,7 +4,7 @@ inspections, measurements, nonconformances and corrective actions are written by
 
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from mes import models
 
 
@@ -32,15 +32,9 @@ class CharacteristicAdmin(admin.ModelAdmin):
     list_select_related = ("plan", "unit")
 
 
-class MeasurementInline(admin.TabularInline):
+class MeasurementInline(ReadOnlyInline):
     model = models.Measurement
     fields = ("characteristic", "value", "passed", "measured_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(models.Inspection)
@@ -68,15 +62,9 @@ class MeasurementAdmin(ReadOnlyAdmin):
     list_select_related = ("inspection__plan", "characteristic__plan")
 
 
-class CorrectiveActionInline(admin.TabularInline):
+class CorrectiveActionInline(ReadOnlyInline):
     model = models.CorrectiveAction
     fields = ("description", "owner", "due_date", "done_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(models.Nonconformance)

@@ -34,3 +34,20 @@ def item_lot(item: Item, code: str) -> Lot | None:
     if lot is None:
         raise refusal("lot", _("%(item)s has no lot %(lot)s.") % {"item": item.code, "lot": code}, "does_not_exist")
     return lot
+
+
+def lot_by_code(code: str, item: Item | None, field: str = "lot") -> Lot | None:
+    """A lot or serial number by its code, of `item` when known; None for no code; refused (on `field`) when
+    there is none or, the item unknown, several items have one."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    lots = Lot.objects.filter(code=code).select_related("item")
+    if item is not None:
+        lots = lots.filter(item=item)
+    found = list(lots[:2])
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise refusal(field, _("Several items have a lot %(code)s: name the item.") % {"code": code}, "ambiguous")
+    raise refusal(field, _("There is no lot %(code)s.") % {"code": code}, "does_not_exist")

@@ -26,7 +26,7 @@ from core.api.viewsets import ServiceWritesMixin, command_actions
 from core.models import Item, Machine, Partner, Unit, WorkCenter
 from erp.models import ProductionOperation
 from erp.selectors.people import employee_by_badge
-from mes.api.common import POSITIVE, QUANTITY, refusal
+from mes.api.common import POSITIVE, QUANTITY, lot_by_code, refusal
 from mes.choices import CharacteristicKind, Disposition
 from mes.filtersets.quality import (
     CharacteristicFilterSet,
@@ -37,25 +37,9 @@ from mes.filtersets.quality import (
 )
 from mes.models import Characteristic, CorrectiveAction, Inspection, InspectionPlan, Measurement, Nonconformance
 from mes.services import quality as services
-from wms.models import Lot, ReceiptLine
+from wms.models import ReceiptLine
 
 DECIDE = ["mes.change_nonconformance"]
-
-
-def _lot(item: Item | None, code: str, field: str = "lot") -> Lot | None:
-    """A lot by its code, of `item` when known; None for no code."""
-    code = (code or "").strip()
-    if not code:
-        return None
-    lots = Lot.objects.filter(code=code).select_related("item")
-    if item is not None:
-        lots = lots.filter(item=item)
-    found = list(lots[:2])
-    if len(found) == 1:
-        return found[0]
-    if found:
-        raise refusal(field, _("Several items have a lot %(code)s: name the item.") % {"code": code}, "ambiguous")
-    raise refusal(field, _("There is no lot %(code)s.") % {"code": code}, "does_not_exist")
 
 
 # --- Plans and characteristics -------------------------------------------------------------------------------
@@ -234,7 +218,7 @@ class InspectionCreateSerializer(StrictInputMixin, serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         plan: InspectionPlan = attrs["plan"]
-        attrs["lot"] = _lot(plan.item, attrs["lot"])
+        attrs["lot"] = lot_by_code(attrs["lot"], plan.item)
         badge = attrs.pop("inspector").strip()
         try:
             attrs["inspector"] = employee_by_badge(badge) if badge else None
@@ -366,7 +350,7 @@ class NonconformanceRaiseSerializer(StrictInputMixin, serializers.Serializer):
     quantity = serializers.DecimalField(**QUANTITY, min_value=Decimal(0), default=Decimal(0))
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs["lot"] = _lot(attrs.get("item"), attrs["lot"])
+        attrs["lot"] = lot_by_code(attrs["lot"], attrs.get("item"))
         return attrs
 
 

@@ -26,7 +26,7 @@ from core.models import Partner
 from erp.models import ProductionOperation, ProductionOrder
 from mes.choices import CharacteristicKind, EventKind, InspectionTrigger, SamplingFrequency
 from mes.models import Characteristic, Inspection, InspectionPlan, Nonconformance, OperationRun
-from wms.choices import MoveKind
+from wms.choices import LocationKind, MoveKind
 from wms.models import Lot, Receipt, StockMove
 
 ZERO = Decimal(0)
@@ -45,8 +45,11 @@ MR_D2 = Decimal(D2[2])
 
 def lot_supplier(lot: Lot) -> Partner | None:
     """The supplier a lot was received from: the receipt its receipt move names (by number, or by the
-    purchase order it was received against)."""
-    references = StockMove.objects.filter(lot=lot, kind=MoveKind.RECEIPT).values_list("reference", flat=True)
+    purchase order it was received against). Goods a customer returned come in on a receipt too, from the
+    customers' location: those are not where the lot came from."""
+    references = StockMove.objects.filter(
+        lot=lot, kind=MoveKind.RECEIPT, from_location__kind=LocationKind.SUPPLIER
+    ).values_list("reference", flat=True)
     for reference in references.order_by("moved_at", "pk"):
         receipt = (
             Receipt.objects.filter(lines__item=lot.item_id, number=reference).select_related("supplier").first()

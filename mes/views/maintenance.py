@@ -30,6 +30,7 @@ from core.views.generic import (
     Command,
     ModelPermissionMixin,
     ObjectDetailView,
+    QueryPrefillMixin,
     ServiceFormView,
     ServiceScreens,
     command_view,
@@ -99,12 +100,10 @@ class MaintenancePlanDetailView(ObjectDetailView):
         return context
 
 
-class MaintenancePlanCreateView(ServiceFormView):
+class MaintenancePlanCreateView(QueryPrefillMixin, ServiceFormView):
     form_class = forms.MaintenancePlanForm
 
-    def get_initial(self):
-        # Prefilled from links, e.g. ?machine=ASSY-1 from a machine's page.
-        return {name: value for name, value in self.request.GET.items() if name in self.form_class.base_fields}
+    # Prefilled from links, e.g. ?machine=ASSY-1 from a machine's page.
 
     def save(self, form) -> MaintenancePlan:
         return services.maintenance_plan_create(**form.cleaned_data, user=self.request.user)
@@ -261,14 +260,11 @@ class MaintenanceOrderDetailView(ObjectDetailView):
         return context
 
 
-class MaintenanceRequestCreateView(ServiceFormView):
+class MaintenanceRequestCreateView(QueryPrefillMixin, ServiceFormView):
     """A corrective request, for anyone who may raise one (operators too)."""
 
     form_class = forms.MaintenanceRequestForm
     success_message = gettext_lazy("Requested %(object)s: maintenance will plan it.")
-
-    def get_initial(self):
-        return {name: value for name, value in self.request.GET.items() if name in self.form_class.base_fields}
 
     def save(self, form) -> MaintenanceOrder:
         return services.maintenance_request(**form.cleaned_data, user=self.request.user)

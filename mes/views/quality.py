@@ -27,6 +27,7 @@ from core.views.generic import (
     ModelPermissionMixin,
     ObjectDetailView,
     ObjectScreens,
+    QueryPrefillMixin,
     ServiceFormView,
     ServiceScreens,
     command_view,
@@ -176,15 +177,13 @@ INSPECTIONS = ObjectScreens(
 # --- Nonconformances ----------------------------------------------------------------------------------------
 
 
-class NonconformanceRaiseView(ServiceFormView):
+class NonconformanceRaiseView(QueryPrefillMixin, ServiceFormView):
     """Raise a nonconformance by hand; its lot is held from now on."""
 
     form_class = NonconformanceRaiseForm
     success_message = gettext_lazy("Raised %(object)s.")
 
-    def get_initial(self):
-        # Prefilled from links, e.g. ?lot=EL-7&item=HE-2000 from a lot's page.
-        return {name: value for name, value in self.request.GET.items() if name in self.form_class.base_fields}
+    # Prefilled from links, e.g. ?lot=EL-7&item=HE-2000 from a lot's page.
 
     def save(self, form) -> Nonconformance:
         data = form.cleaned_data
