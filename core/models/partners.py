@@ -127,10 +127,8 @@ class PartnerUser(TaktModel):
         # Model permissions are not scoped: a staff role on a partner's login would open every partner's records.
         user = self.user
         if user.is_staff or user.is_superuser or user.groups.exclude(name=Role.PARTNER).exists():
-            raise ValidationError(
-                {"user": _("A partner's login may hold the Partner role only (no staff role, no admin access).")},
-                code="staff_login",
-            )
+            message = _("A partner's login may hold the Partner role only (no staff role, no admin access).")
+            raise ValidationError({"user": ValidationError(message, code="staff_login")})
 
     def get_absolute_url(self) -> str:
         return self.partner.get_absolute_url()
