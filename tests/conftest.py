@@ -1,3 +1,4 @@
+import contextlib
 import io
 import itertools
 
@@ -7,6 +8,7 @@ from celery.signals import task_postrun
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
@@ -18,18 +20,22 @@ from config.celery import app as celery_app
 from core.roles import Role
 
 
+def user_with_role(role: Role | str | None, username: str, **fields):
+    """A user holding one role (a group created from the apps' MODEL_ACCESS after migrate)."""
+    user = get_user_model().objects.create_user(username=username, password="pw-Takt-2026", **fields)
+    if role:
+        user.groups.add(Group.objects.get(name=str(role)))
+    return user
+
+
 @pytest.fixture
 def make_user(db):
-    """A user holding one role (a group created from the apps' MODEL_ACCESS after migrate)."""
+    """user_with_role, named after the role unless a username is given."""
 
     counter = itertools.count(1)
 
     def make(role: Role | str | None = None, username: str | None = None, **fields):
-        name = username or f"{role or 'no-role'}-{next(counter)}"
-        user = get_user_model().objects.create_user(username=name, password="pw-Takt-2026", **fields)
-        if role:
-            user.groups.add(Group.objects.get(name=str(role)))
-        return user
+        return user_with_role(role, username or f"{role or 'no-role'}-{next(counter)}", **fields)
 
     return make
 
@@ -107,6 +113,8 @@ def _demo_snapshot_restore() -> None:
             )
         for statement in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(statement)
+    # The content types are the snapshot's again, whose ids a flush since may have given to others.
+    ContentType.objects.clear_cache()
 
 
 def _demo_snapshot_exists() -> bool:
@@ -123,17 +131,28 @@ def demo_snapshot_stale_dropped(django_db_setup, django_db_blocker):
         cursor.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(DEMO_SNAPSHOT)))
 
 
+@contextlib.contextmanager
+def records_for_module(django_db_blocker):
+    """For a module-scoped fixture whose records take seconds to make: what it makes inside is committed
+    once for the test module, its tests (asking for `db` as well) run in transactions on top, and the
+    database is flushed after the module. Give each test a copy.deepcopy of the Python objects, so that
+    what one test sets on them stays in that test."""
+    with django_db_blocker.unblock():
+        try:
+            yield
+        finally:
+            call_command("flush", interactive=False, verbosity=0)
+
+
 @pytest.fixture(scope="module")
 def demo_loaded(demo_snapshot_stale_dropped, django_db_blocker):
     """SmartAppliance Co. for a test module, flushed away after it. demo_load takes minutes, so it runs
     once per test session; later modules get a copy of its tables. Tests that ask for `db` as well run in
     transactions on top: what one changes, the next does not see."""
-    with django_db_blocker.unblock():
+    with records_for_module(django_db_blocker):
         if _demo_snapshot_exists():
             _demo_snapshot_restore()
         else:
             call_command("demo_load", stdout=io.StringIO())
             _demo_snapshot_take()
         yield
-        # Leave the test database as the other modules expect it: empty but for what migrate makes.
-        call_command("flush", interactive=False, verbosity=0)

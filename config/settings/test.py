@@ -18,6 +18,9 @@ def _redis_db(url: str, db: int) -> str:
     return urlunsplit(parts._replace(path=f"/{db}"))
 
 
-TEST_REDIS_URL = _redis_db(REDIS_URL, env.int("TAKT_TEST_REDIS_DB", default=15))  # noqa: F405
+# Each pytest-xdist worker ("gw0", "gw1"...) counts down from TAKT_TEST_REDIS_DB, as each has its own test
+# database: one worker's purge or queued task never reaches another's.
+_XDIST_WORKER = int(env("PYTEST_XDIST_WORKER", default="gw0").removeprefix("gw"))
+TEST_REDIS_URL = _redis_db(REDIS_URL, env.int("TAKT_TEST_REDIS_DB", default=15) - _XDIST_WORKER)  # noqa: F405
 CELERY_BROKER_URL = CELERY_RESULT_BACKEND = TEST_REDIS_URL
 CACHES = {"default": {**CACHES["default"], "LOCATION": TEST_REDIS_URL}}  # noqa: F405

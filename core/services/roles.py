@@ -1,5 +1,7 @@
+import contextlib
 from importlib import import_module
 
+from auditlog.context import disable_auditlog
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
@@ -54,13 +56,16 @@ def roles_sync() -> dict[str, int]:
     permissions = {(p.content_type.app_label, p.codename): p for p in Permission.objects.select_related("content_type")}
     counts = {}
     for role in Role:
-        group, _ = Group.objects.get_or_create(name=role.value)
+        group, created = Group.objects.get_or_create(name=role.value)
         if role == Role.ADMIN:
             admin_apps = takt_apps | set(ADMIN_EXTRA_APPS)
             wanted = [p for (app_label, _codename), p in permissions.items() if app_label in admin_apps]
         else:
             wanted = [permissions[key] for key in granted[role] if key in permissions]
-        group.permissions.set(wanted)
+        # A change to an existing group's rights is audited; a group made just now has no rights to change,
+        # and its audit entry would name each of hundreds of permissions (one query each).
+        with disable_auditlog() if created else contextlib.nullcontext():
+            group.permissions.set(wanted)
         counts[role.value] = len(wanted)
     return counts
 

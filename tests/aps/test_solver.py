@@ -73,8 +73,12 @@ def test_every_rule_holds_window_by_window(seed, monkeypatch):
 
 
 def test_the_previous_plan_is_kept_when_little_changes():
+    # Both solves end at the proven optimum (about a second each on a quiet machine): the limit is only
+    # a ceiling, generous because a loaded CI machine can take several times as long, and a solve cut
+    # short by it may move tasks for lack of search rather than for a gain.
     problem = generated(7, jobs=10, fixed=False)
-    first = solver.solve(problem, time_limit=3, workers=2)
+    first = solver.solve(problem, time_limit=60, workers=2)
+    assert first.status == "OPTIMAL"
     # One more short job; every task keeps a hint of where it was.
     hinted = [
         Task(**{**t.__dict__, "hint": Placement(first.assignments[t.key].machine, first.assignments[t.key].start)})
@@ -84,7 +88,8 @@ def test_the_previous_plan_is_kept_when_little_changes():
     problem = Problem(
         problem.machines, {**problem.jobs, 99: Job(99, due=10 * DAY)}, [*hinted, extra], problem.horizon, 10, 1, 1
     )
-    second = solver.solve(problem, time_limit=3, workers=2, keep_previous=True)
+    second = solver.solve(problem, time_limit=60, workers=2, keep_previous=True)
+    assert second.status == "OPTIMAL"
     assert violations(problem, second) == []
     same = sum(
         (second.assignments[t.key].machine, second.assignments[t.key].start)

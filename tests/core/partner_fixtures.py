@@ -26,6 +26,7 @@ from erp.services import purchasing, sales
 from srm.services import sourcing
 from srm.services.portal import asn_create
 from srm.services.scorecards import scorecard_compute
+from tests.conftest import user_with_role
 from wms.choices import LocationKind
 from wms.models import Location, Warehouse
 from wms.services.receipts import receipt_receive
@@ -80,9 +81,9 @@ def partner_make(code: str, kind: str, base: PortalBase) -> Partner:
     )
 
 
-def portal_login(partner: Partner, make_user) -> APIClient:
+def portal_login(partner: Partner) -> APIClient:
     """An API client with the token of a login of `partner` (the partner role, linked by a PartnerUser)."""
-    user = make_user(Role.PARTNER, username=f"portal-{partner.code.lower()}")
+    user = user_with_role(Role.PARTNER, f"portal-{partner.code.lower()}")
     PartnerUser.objects.create(user=user, partner=partner)
     return token_client(user)
 
@@ -262,7 +263,7 @@ class PortalWorld:
         return self.records[(kind, label)][partner.pk]
 
 
-def portal_world(make_user) -> PortalWorld:
+def portal_world() -> PortalWorld:
     base = portal_base()
     partners: dict[PortalKind, tuple[Partner, Partner]] = {
         "customer": (partner_make("C-ONE", "customer", base), partner_make("C-TWO", "customer", base)),
@@ -271,5 +272,5 @@ def portal_world(make_user) -> PortalWorld:
     records: dict[tuple[PortalKind, str], dict[int, list[Model]]] = {}
     for (kind, label), factory in PORTAL_RECORDS.items():
         records[(kind, label)] = {partner.pk: factory(base, partner) for partner in partners[kind]}
-    clients = {partner.pk: portal_login(partner, make_user) for pair in partners.values() for partner in pair}
+    clients = {partner.pk: portal_login(partner) for pair in partners.values() for partner in pair}
     return PortalWorld(base=base, partners=partners, clients=clients, records=records)

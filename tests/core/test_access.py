@@ -97,3 +97,24 @@ def test_list_pages_follow_the_access_table(client_as, role, label):
 def test_menus_show_only_what_the_role_may_open(client_as):
     operator_home = client_as(Role.OPERATOR).get("/").content.decode()
     assert "/core/items/" in operator_home and "/core/currencies/" not in operator_home
+
+
+@pytest.mark.django_db
+def test_roles_sync_puts_back_a_changed_group_and_audits_it_but_not_a_group_it_creates():
+    from auditlog.models import LogEntry
+    from django.contrib.auth.models import Group
+
+    from core.services.roles import roles_sync
+
+    group = Group.objects.get(name=Role.SALES)
+    rights = set(group.permissions.values_list("pk", flat=True))
+    group.permissions.clear()
+    Group.objects.get(name=Role.BUYER).delete()
+    last = LogEntry.objects.order_by("pk").last()
+    counts = roles_sync()
+    assert set(Group.objects.get(name=Role.SALES).permissions.values_list("pk", flat=True)) == rights
+    assert Group.objects.get(name=Role.BUYER).permissions.count() == counts[Role.BUYER] > 0
+    since = LogEntry.objects.filter(pk__gt=last.pk if last else 0)
+    # The new buyer group's creation is audited, its hundreds of rights are not; the put-back sales rights are.
+    assert sorted(entry.object_repr for entry in since if "permissions" in entry.changes_dict) == [str(Role.SALES)]
+    assert since.filter(object_repr=str(Role.BUYER), action=LogEntry.Action.CREATE).exists()

@@ -13,8 +13,10 @@ filtered to its partner through the viewset's `partner_field`. Every URL of /api
   stays as it was; staff logins, the other portal's partners and unlinked partner logins get 403.
 """
 
+import copy
 import datetime
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -22,32 +24,28 @@ from functools import cache
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.contrib.messages import get_messages
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import APIRootView
 from rest_framework.test import APIClient
 
-from core import demo
 from core.api.errors import not_found
 from core.api.portal import PartnerScopedMixin
 from core.api.views import TokenView
-from core.models import DomainEvent, PartnerUser
 from core.roles import Role
 from core.services.roles import model_access
 from srm.services import sourcing
+from tests.conftest import records_for_module
 from tests.core.partner_fixtures import (
     PORTAL_CREATES,
     PORTAL_RECORDS,
     PortalWorld,
     partner_make,
-    portal_base,
     portal_login,
     portal_world,
 )
 from tests.core.partner_fixtures import token_client as token_client_of
-from tests.urls import all_urls
 
 API = "/api/v1/"
 # Views a partner's login reaches outside the portal, none of which shows a record: the token exchange
@@ -167,9 +165,17 @@ def partner_role_user(username: str):
     return user
 
 
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker) -> Iterator[PortalWorld]:
+    # Made once for the module (a few seconds of orders, quotes, receipts and invoices): see records_for_module.
+    with records_for_module(django_db_blocker):
+        yield portal_world()
+
+
 @pytest.fixture
-def world(make_user) -> PortalWorld:
-    return portal_world(make_user)
+def world(module_world, db) -> PortalWorld:
+    # A copy of the records for each test; the API clients (a token each, no state) are shared.
+    return copy.deepcopy(module_world, memo={id(module_world.clients): module_world.clients})
 
 
 @pytest.fixture
@@ -232,11 +238,10 @@ for _endpoint in staff_endpoints():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("app", sorted(STAFF_ENDPOINTS_BY_APP))
-def test_staff_endpoints_refuse_partner_logins(app, make_user):
-    base = portal_base()
+def test_staff_endpoints_refuse_partner_logins(app, world):
     logins = {
-        "customer": _linked_login(partner_make("C-ONE", "customer", base), make_user),
-        "supplier": _linked_login(partner_make("S-ONE", "supplier", base), make_user),
+        "customer": world.clients[world.partners["customer"][0].pk],
+        "supplier": world.clients[world.partners["supplier"][0].pk],
         "partner role without a link": token_client_of(partner_role_user("unlinked")),
     }
     answered = []
@@ -248,12 +253,6 @@ def test_staff_endpoints_refuse_partner_logins(app, make_user):
                 if not refused(response, method, endpoint):
                     answered.append((who, method.upper(), url, response.status_code))
     assert answered == []
-
-
-def _linked_login(partner, make_user) -> APIClient:
-    user = make_user(Role.PARTNER)
-    PartnerUser.objects.create(user=user, partner=partner)
-    return token_client_of(user)
 
 
 @pytest.mark.django_db
@@ -432,7 +431,7 @@ def test_a_portal_refuses_the_logins_of_an_inactive_partner(world, viewset):
 def test_a_partner_that_is_customer_and_supplier_sees_both_portals_its_own_records_only(world, make_user):
     both = partner_make("B-BOTH", "both", world.base)
     made = {key: factory(world.base, both) for key, factory in PORTAL_RECORDS.items()}
-    api = portal_login(both, make_user)
+    api = portal_login(both)
     for viewset in portal_viewsets():
         key = (viewset.portal_kind, model_label(viewset))
         listed = listed_ids(api, viewset)
@@ -464,75 +463,3 @@ def test_an_rfq_sent_to_two_suppliers_shows_each_only_its_own_quote(world):
         assert body.status_code == 200
         text = body.content.decode()
         assert f"{me.code}-Q" in text and f"{other.code}-Q" not in text and other.code not in text
-
-
-# --- Web pages ------------------------------------------------------------------------------------------------
-
-# Pages a partner login may open: signing in and out, the language switch, the health checks, and the home
-# page (which shows it no record: see the test below).
-OPEN_TO_PARTNERS = {
-    "/",
-    "/accounts/login/",
-    "/accounts/logout/",
-    "/i18n/setlang/",
-    "/health/live",
-    "/health/ready",
-}
-# A download answers 404, not 403, to who may not see it (no page reveals that the file exists).
-DOWNLOADS_THAT_HIDE = {"srm:certificate_document"}
-STAFF_PAGES = [(name, url) for name, url in all_urls() if not url.startswith("/api/") and url not in OPEN_TO_PARTNERS]
-STAFF_PAGES_BY_APP: dict[str, list[tuple[str, str]]] = {}
-for _name, _url in STAFF_PAGES:
-    STAFF_PAGES_BY_APP.setdefault(app_of(_url), []).append((_name, _url))
-
-
-def page_refuses(client, name: str, url: str) -> bool:
-    """GET is a 403. A POST-only URL (a command button's) refuses the POST: a 403, or the page it came from
-    with "Your role cannot do this.", or a 404 when the URL names a record (the sample one does not exist)."""
-    response = client.get(url)
-    if name in DOWNLOADS_THAT_HIDE:
-        return response.status_code == 404
-    if response.status_code != 405:
-        return response.status_code == 403
-    response = client.post(url, {})
-    if response.status_code == 302:
-        return [str(m) for m in get_messages(response.wsgi_request)] == ["Your role cannot do this."]
-    return response.status_code == 403 or (response.status_code == 404 and "/1/" in url)
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("app", sorted(STAFF_PAGES_BY_APP))
-def test_every_staff_page_refuses_a_partner_login(client, make_user, app):
-    user = make_user(Role.PARTNER)
-    PartnerUser.objects.create(user=user, partner=partner_make("C-ONE", "customer", portal_base()))
-    client.force_login(user)
-    events = DomainEvent.objects.count()
-    opened = [url for name, url in STAFF_PAGES_BY_APP[app] if not page_refuses(client, name, url)]
-    assert opened == []
-    assert DomainEvent.objects.count() == events  # no refused command wrote anything
-
-
-@pytest.mark.django_db
-def test_a_partner_logins_home_page_links_to_no_staff_page(client, make_user):
-    user = make_user(Role.PARTNER)
-    PartnerUser.objects.create(user=user, partner=partner_make("C-ONE", "customer", portal_base()))
-    client.force_login(user)
-    html = client.get("/").content.decode()
-    linked = [url for _name, url in STAFF_PAGES if f'href="{url}"' in html]
-    assert linked == []
-
-
-@pytest.mark.django_db
-def test_the_demo_partner_login_belongs_to_mediahome_and_uses_the_customer_portal():
-    demo.load()
-    demo.load()  # again: the link is kept, not doubled
-    link = PartnerUser.objects.get(user__username="partner")
-    assert link.partner.code == "C-MEDIA"
-    assert ("partner", "Partner (C-MEDIA)") in demo.logins()
-    # Every partner login of the demo belongs to its partner (one link each): none is left unscoped.
-    linked = dict(PartnerUser.objects.values_list("user__username", "partner__code"))
-    partner_logins = [username for username, _first, _last, role in demo.USERS if role == Role.PARTNER]
-    assert linked == {username: demo.PARTNER_LOGINS[username] for username in partner_logins}
-    api = token_client_of(link.user)
-    assert api.get("/api/v1/crm/portal/orders/").status_code == 200
-    assert api.get("/api/v1/erp/sales-orders/").status_code == 403

@@ -10,9 +10,13 @@ from tests.wms.conftest import bin_, item, receive, warehouse  # noqa: F401  (sh
 TODAY = datetime.date(2026, 11, 22)
 
 
+def company_make() -> Company:
+    return Company.objects.create(code="SAC", name="SmartAppliance Co.", currency=Currency.objects.get(code="CNY"))
+
+
 @pytest.fixture
 def company(db):
-    return Company.objects.create(code="SAC", name="SmartAppliance Co.", currency=Currency.objects.get(code="CNY"))
+    return company_make()
 
 
 @pytest.fixture

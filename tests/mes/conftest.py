@@ -2,6 +2,7 @@
 with machines, operators holding badges and qualifications, and reason codes; the clock the floor tests run
 at, and the helpers their screens and API answers are read with."""
 
+import copy
 import datetime
 import html as html_lib
 from decimal import Decimal
@@ -14,9 +15,10 @@ from core.models import Machine
 from erp.models import Department, Employee, Qualification
 from mes.demo import DOWNTIME_REASONS  # the plant's reason codes, as the demo sets them up
 from mes.models import DowntimeReason, ScrapReason
-from tests.erp.conftest import company  # noqa: F401  (shared fixtures)
+from tests.conftest import records_for_module
+from tests.erp.conftest import company, company_make  # noqa: F401  (shared fixtures)
 from tests.erp.test_production import build_plant, released
-from tests.wms.conftest import bin_, item, receive, warehouse  # noqa: F401
+from tests.wms.conftest import bin_, bin_of, item, receive, warehouse, warehouse_make  # noqa: F401
 
 T0 = datetime.datetime(2026, 11, 23, 6, 0, tzinfo=datetime.UTC)
 SHIFT_MINUTES = 600  # the floor tests run at T0 + 10 hours, after what their shift records
@@ -66,6 +68,10 @@ class Floor(dict):
 
 @pytest.fixture
 def floor(warehouse, bin_) -> Floor:  # noqa: F811  (the imported fixtures)
+    return floor_build(warehouse, bin_)
+
+
+def floor_build(warehouse, bin_) -> Floor:  # noqa: F811  (the names of the imported fixtures)
     plant = Floor(build_plant(warehouse, bin_))
     plant["assy1"] = Machine.objects.create(work_center=plant["assembly"], code="ASSY-1", name="Assembly line 1")
     plant["assy2"] = Machine.objects.create(work_center=plant["assembly"], code="ASSY-2", name="Assembly line 2")
@@ -94,6 +100,21 @@ def floor(warehouse, bin_) -> Floor:  # noqa: F811  (the imported fixtures)
     ScrapReason.objects.create(code="DENT", name="Dented body")
     ScrapReason.objects.create(code="LEAK", name="Leak at test")
     return plant
+
+
+@pytest.fixture(scope="module")
+def module_chain(django_db_setup, django_db_blocker):
+    """The five-level chain of tests/mes/test_genealogy.py, made once per test module (it runs a dozen
+    orders through the floor): see records_for_module."""
+    from tests.mes.test_genealogy import chain_build  # that module imports this one
+
+    with records_for_module(django_db_blocker):
+        yield chain_build(floor_build(warehouse_make(), bin_of), company_make())
+
+
+@pytest.fixture
+def chain(module_chain, db):
+    return copy.deepcopy(module_chain)
 
 
 @pytest.fixture

@@ -131,11 +131,6 @@ def chain_build(floor, company) -> Chain:
         return _chain(floor, company)
 
 
-@pytest.fixture
-def chain(floor, company) -> Chain:
-    return chain_build(floor, company)
-
-
 def _chain(floor, company) -> Chain:
     floor["bin"] = floor["warehouse"].locations.get(code="MAIN/STOCK/B-01")
     assembly, test = floor["assembly"], floor["test"]

@@ -4,15 +4,9 @@ where items share a code), and clear answers for unknown lots and bad parameters
 import pytest
 
 from core.roles import Role
-from tests.mes.test_genealogy import Chain, chain_build
 from wms.models import Lot
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def chain(floor, company) -> Chain:
-    return chain_build(floor, company)
 
 
 def _codes(node: dict) -> list[str]:

@@ -8,15 +8,9 @@ import pytest
 from django.urls import reverse
 
 from core.roles import Role
-from tests.mes.test_genealogy import Chain, chain_build
 from wms.models import Lot
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def chain(floor, company) -> Chain:
-    return chain_build(floor, company)
 
 
 def test_a_scanned_serial_opens_its_trace_and_a_part_of_a_code_lists_the_lots(chain, client_as):

@@ -9,8 +9,8 @@ from wms.models import Location, Lot, Warehouse
 from wms.services.moves import stock_move_post
 
 
-@pytest.fixture
-def warehouse(db):
+def warehouse_make() -> Warehouse:
+    """MAIN: bins A-01, A-02 and B-01 under MAIN/STOCK, a quality hold, receiving and output locations."""
     warehouse = Warehouse.objects.create(code="MAIN", name="Main warehouse")
     root = Location.objects.create(code="MAIN", kind=LocationKind.VIEW, warehouse=warehouse)
     stock = Location.objects.create(code="MAIN/STOCK", kind=LocationKind.VIEW, warehouse=warehouse, parent=root)
@@ -27,8 +27,17 @@ def warehouse(db):
 
 
 @pytest.fixture
+def warehouse(db):
+    return warehouse_make()
+
+
+def bin_of(code: str) -> Location:
+    return Location.objects.get(code=f"MAIN/STOCK/{code}")
+
+
+@pytest.fixture
 def bin_(warehouse):
-    return lambda code: Location.objects.get(code=f"MAIN/STOCK/{code}")
+    return bin_of
 
 
 @pytest.fixture
