@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from core import models
+from core.services.tokens import api_token_revoke
 
 
 class CodeNameAdmin(admin.ModelAdmin):
@@ -219,3 +221,43 @@ class CalendarExceptionAdmin(admin.ModelAdmin):
     list_display = ("calendar", "date", "is_working", "start_time", "end_time", "reason")
     list_filter = ("calendar", "is_working")
     date_hierarchy = "date"
+
+
+@admin.register(models.WebhookEndpoint)
+class WebhookEndpointAdmin(ReadOnlyAdmin):
+    # Created and changed through the API (its service generates the secret and checks the event names).
+    list_display = ("url", "partner", "active", "created_by", "created_at")
+    list_filter = ("active",)
+    exclude = ("secret",)
+
+
+@admin.register(models.WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("id", "endpoint", "event", "status", "attempts", "last_status_code", "next_attempt_at")
+    list_filter = ("status",)
+
+
+@admin.register(models.IdempotencyRecord)
+class IdempotencyRecordAdmin(ReadOnlyAdmin):
+    # The stored answers of API writes sent with an Idempotency-Key, replayed to retries until they expire.
+    list_display = ("key", "user", "method", "path", "status", "created_at")
+    list_filter = ("method", "status")
+    search_fields = ("key", "path", "user__username")
+
+
+@admin.register(models.ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    # Made through the API (the key is shown once, only its hash is kept); revoked here or there.
+    list_display = ("name", "prefix", "user", "scopes", "expires_at", "revoked_at", "last_used_at", "created_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("name", "prefix", "user__username")
+    exclude = ("key_hash",)
+    actions = ["revoke"]
+
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["revoke"])
+    def revoke(self, request, queryset):
+        for token in queryset.filter(revoked_at__isnull=True):
+            api_token_revoke(token=token, by=request.user)
+
+    def has_revoke_permission(self, request):
+        return request.user.has_perm("core.change_apitoken")

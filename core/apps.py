@@ -19,6 +19,12 @@ class CoreConfig(AppConfig):
     def ready(self):
         from core.api import schema  # noqa: F401 (registers the OpenAPI extensions)
         from core.navigation import Menu, MenuItem, model_item, register_menu
+        from core.services.events import ALL_EVENTS, subscribe
+        from core.services.webhooks import webhook_fan_out
+
+        # Every committed event is fanned out to the webhook endpoints that subscribe to it, from the outbox
+        # (a worker's task per event: no query in the publisher's transaction).
+        subscribe(ALL_EVENTS, mode="task")(webhook_fan_out)
 
         # The unit catalog and the role groups are (re)made after every migrate and test-database flush.
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="core.after_migrate")

@@ -75,4 +75,9 @@ MODEL_ACCESS = {
     "core.numbersequence": Access(manage={Role.ADMIN}),
     "core.domainevent": Access(view={Role.ADMIN}),
     "core.taskrun": Access(view=STAFF),
+    "core.webhookendpoint": Access(manage={Role.ADMIN}),
+    "core.webhookdelivery": Access(view={Role.ADMIN}),
+    "core.idempotencyrecord": Access(view={Role.ADMIN}),
+    # Every login manages its own tokens at /api/v1/core/tokens/ (no permission needed): these see all of them.
+    "core.apitoken": Access(manage={Role.ADMIN}),
 }

@@ -3,7 +3,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 
-from core.services import dataio, events, progress
+from core.services import dataio, events, idempotency, progress, webhooks
 
 
 @shared_task(name="core.tasks.dispatch_event")
@@ -35,3 +35,21 @@ def import_data(run_id: str) -> None:
             folder=run.params["folder"], progress=report, actor=run.created_by
         ),
     )
+
+
+@shared_task(name="core.tasks.deliver_webhook")
+def deliver_webhook(delivery_id: int) -> str | None:
+    delivery = webhooks.webhook_delivery_attempt(delivery_id=delivery_id)
+    return delivery.status if delivery else None
+
+
+@shared_task(name="core.tasks.send_due_webhooks")
+def send_due_webhooks() -> int:
+    """The retry sweep (Celery beat): enqueue the webhook deliveries whose next attempt is due."""
+    return webhooks.webhook_deliveries_send_due()
+
+
+@shared_task(name="core.tasks.purge_idempotency_records")
+def purge_idempotency_records() -> int:
+    """Celery beat: forget the answers of API writes older than TAKT_IDEMPOTENCY_TTL_HOURS."""
+    return idempotency.idempotency_records_purge()

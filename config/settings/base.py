@@ -55,6 +55,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    # API writes (docs/api.md): Idempotency-Key replays, then If-Match and ETag; replays keep the ETag.
+    "core.api.idempotency.IdempotencyMiddleware",
+    "core.api.concurrency.ETagMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -131,11 +134,17 @@ MEDIA_ROOT = Path(env("TAKT_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token first: its WWW-Authenticate header makes a missing credential a 401, not a 403.
+        # A token first: its WWW-Authenticate header makes a missing credential a 401, not a 403.
+        "core.api.authentication.ScopedTokenAuthentication",  # Bearer: scoped ApiTokens (docs/api.md)
         "core.api.authentication.AuditedTokenAuthentication",
         "core.api.authentication.AuditedSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.RoleModelPermissions"],
+    # IfMatchPrecondition: a write's If-Match checked against the record's ETag (core/api/concurrency.py).
+    "DEFAULT_PERMISSION_CLASSES": [
+        "core.api.permissions.RoleModelPermissions",
+        "core.api.concurrency.IfMatchPrecondition",
+        "core.api.permissions.TokenScopePermission",  # an ApiToken's scopes narrow the role's permissions
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
@@ -149,7 +158,10 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Password guessing against the token endpoint, per client address.
     "DEFAULT_THROTTLE_RATES": {"auth_token": env("TAKT_TOKEN_RATE", default="10/minute")},
+    # Requests per API token (its own `rate`, else TAKT_API_RATE), or per login for the other authentications.
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.TokenRateThrottle"],
 }
+TAKT_API_RATE = env("TAKT_API_RATE", default="600/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Takt API",
     "DESCRIPTION": "The partner and integration API of Takt, the open manufacturing suite.",
@@ -160,6 +172,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.document_write_headers",  # Idempotency-Key, If-Match, ETag
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
     # Fields named "state" use different choices per model: name each enum after its choices.
     "ENUM_NAME_OVERRIDES": {
@@ -243,9 +259,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.dispatch_pending_events",
         "schedule": 60.0,
     },
+    # Webhook deliveries whose retry is due (docs/webhooks.md); the first attempt is enqueued on commit.
+    "send-due-webhooks": {
+        "task": "core.tasks.send_due_webhooks",
+        "schedule": 60.0,
+    },
     "fail-stale-task-runs": {
         "task": "core.tasks.fail_stale_task_runs",
         "schedule": 300.0,
+    },
+    # The stored answers of API writes sent with an Idempotency-Key, once expired (docs/api.md).
+    "purge-idempotency-records": {
+        "task": "core.tasks.purge_idempotency_records",
+        "schedule": 3600.0,
     },
     "obsolete-expired-revisions": {
         "task": "plm.tasks.obsolete_expired_revisions",
@@ -317,6 +343,8 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "core.domainevent",
     "core.taskrun",
     "core.numbersequence",
+    "core.webhookdelivery",  # a delivery log of its own
+    "core.idempotencyrecord",  # the stored answers of API writes, themselves audited
     # MRP's plan: replaced whole by every run (hundreds of thousands of rows written with COPY).
     "aps.mrprun",
     "aps.plandemand",
@@ -334,7 +362,7 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "erp.valuationlayer",
     "erp.itemvaluation",
 )
-AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login", "created_at", "updated_at")
+AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login", "created_at", "updated_at", "secret")
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
@@ -387,6 +415,17 @@ TAKT_COUNT_TOLERANCE_PCT = env.int("TAKT_COUNT_TOLERANCE_PCT", default=2)
 # --- Supplier scorecards -------------------------------------------------------------------------------
 # A delivery is on time when it arrives no later than this many days after the line's due date.
 TAKT_SCORECARD_ON_TIME_TOLERANCE_DAYS = env.int("TAKT_SCORECARD_ON_TIME_TOLERANCE_DAYS", default=1)
+
+# --- Webhooks (docs/webhooks.md) ----------------------------------------------------------------------
+# Endpoints must be https unless this is set (true in DEBUG, dev and test settings).
+TAKT_WEBHOOK_ALLOW_HTTP = env.bool("TAKT_WEBHOOK_ALLOW_HTTP", default=DEBUG)
+TAKT_WEBHOOK_TIMEOUT_SECONDS = env.int("TAKT_WEBHOOK_TIMEOUT_SECONDS", default=10)
+# Minutes to wait before each retry of a failed delivery; after the last one the delivery is given up.
+TAKT_WEBHOOK_RETRY_MINUTES = env.list("TAKT_WEBHOOK_RETRY_MINUTES", cast=int, default=[1, 5, 30, 120, 720])
+
+# --- API ------------------------------------------------------------------------------------------------
+# How long the answer to a write sent with an Idempotency-Key is replayed to retries (docs/api.md).
+TAKT_IDEMPOTENCY_TTL_HOURS = env.int("TAKT_IDEMPOTENCY_TTL_HOURS", default=24)
 
 # --- Shopfloor -----------------------------------------------------------------------------------------
 # The demo's PLCs (shopfloor/demo.py, served by `manage.py plc_simulator`) listen on 127.0.0.1 from this port up.

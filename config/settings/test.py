@@ -8,6 +8,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth_token": "10000/minute"}}  # noqa: F405
+TAKT_API_RATE = None  # no request limit but a token's own `rate` (tests/core/test_tokens.py sets one)
 
 
 def _redis_db(url: str, db: int) -> str:
@@ -24,3 +25,4 @@ _XDIST_WORKER = int(env("PYTEST_XDIST_WORKER", default="gw0").removeprefix("gw")
 TEST_REDIS_URL = _redis_db(REDIS_URL, env.int("TAKT_TEST_REDIS_DB", default=15) - _XDIST_WORKER)  # noqa: F405
 CELERY_BROKER_URL = CELERY_RESULT_BACKEND = TEST_REDIS_URL
 CACHES = {"default": {**CACHES["default"], "LOCATION": TEST_REDIS_URL}}  # noqa: F405
+TAKT_WEBHOOK_ALLOW_HTTP = True  # local receivers (tests, a developer's own server) speak plain http

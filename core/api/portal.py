@@ -12,6 +12,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
+from core.api.concurrency import IfMatchPrecondition
+from core.api.permissions import TokenScopePermission
 from core.models import Partner
 
 PortalKind = Literal["customer", "supplier"]
@@ -47,7 +49,7 @@ class PartnerScopedMixin:
 
     portal_kind: PortalKind
     partner_field: str
-    permission_classes = [PartnerPortalPermission]
+    permission_classes = [PartnerPortalPermission, IfMatchPrecondition, TokenScopePermission]
 
     def get_queryset(self) -> QuerySet:
         return super().get_queryset().filter(**{self.partner_field: request_partner(self.request)})

@@ -17,6 +17,8 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 
+from core.api.concurrency import IfMatchPrecondition
+from core.api.permissions import TokenScopePermission
 from core.api.serializers import StrictInputMixin, shown_by_code
 from core.api.viewsets import ServiceWritesMixin, command_actions
 from core.models import Contact, Partner, PartnerAddress
@@ -376,7 +378,7 @@ class CustomerAccountViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = accounts_listed().order_by("code")
     serializer_class = CustomerAccountSerializer
     filterset_class = AccountFilterSet
-    permission_classes = [CrmReader]
+    permission_classes = [CrmReader, IfMatchPrecondition, TokenScopePermission]
     ordering_fields = ["code", "name", "city", "country", "credit_limit", "open_order_count"]
 
     def get_queryset(self):

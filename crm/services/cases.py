@@ -21,6 +21,7 @@ from core.formatting import format_quantity
 from core.models import Contact, Item, Partner
 from core.services.events import event_publish
 from core.services.numbering import next_document_number
+from crm.events import SLA_BREACHED
 from crm.models import (
     ACTIVE_CASE_STATES,
     CasePriority,
@@ -46,11 +47,6 @@ from wms.choices import LocationKind
 from wms.models import Lot, StockMove, Warehouse
 from wms.services.holds import lot_hold
 from wms.services.returns import customer_return_receive
-
-# Published once per breach, by the Celery beat sweep (crm.tasks.sla_breaches_flag). payload: case (number),
-# target ("response" or "resolution"), account (code), priority, owner (username or None), due (ISO),
-# flagged_at (ISO).
-SLA_BREACHED = "crm.service_case.sla_breached"
 
 S = CaseState
 EDITABLE_FIELDS = {"subject", "description", "priority", "owner", "contact", "item", "lot", "serial", "sales_order"}

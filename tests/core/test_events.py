@@ -10,8 +10,9 @@ from core.tasks import dispatch_pending_events
 
 @pytest.fixture
 def bus():
-    """Subscriptions made by a test are removed after it."""
+    """Each test wires its own handlers: the apps' (webhook fan-out, ...) are put back after it."""
     before = list(events._subscriptions)
+    events._subscriptions.clear()
     yield events
     events._subscriptions[:] = before
 

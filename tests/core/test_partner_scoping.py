@@ -32,6 +32,7 @@ from rest_framework.test import APIClient
 
 from core.api.errors import not_found
 from core.api.portal import PartnerScopedMixin
+from core.api.tokens import ApiTokenViewSet
 from core.api.views import TokenView
 from core.roles import Role
 from core.services.roles import model_access
@@ -52,6 +53,9 @@ API = "/api/v1/"
 # (how a partner system signs in), the OpenAPI schema and its Swagger UI (the portal's documentation), and
 # the routers' API roots (the URLs of an app's endpoints).
 DOCUMENTATION_VIEWS = (TokenView, SpectacularAPIView, SpectacularSwaggerView, APIRootView)
+# Views of the caller's own records, whoever the caller is: a login's API tokens. A partner's login manages
+# its own there and sees no other login's (tests/core/test_tokens.py).
+OWN_RECORD_VIEWS = (ApiTokenViewSet,)
 WRITE_METHODS = ("put", "patch", "delete")
 
 
@@ -129,7 +133,8 @@ def api_endpoints() -> tuple[Endpoint, ...]:
 
 
 def staff_endpoints() -> list[Endpoint]:
-    return [e for e in api_endpoints() if not e.is_portal and not issubclass(e.view or object, DOCUMENTATION_VIEWS)]
+    outside = DOCUMENTATION_VIEWS + OWN_RECORD_VIEWS
+    return [e for e in api_endpoints() if not e.is_portal and not issubclass(e.view or object, outside)]
 
 
 def portal_endpoints() -> list[Endpoint]:
