@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import signal
 import socket
@@ -45,6 +46,7 @@ def postgres_url() -> str:
     import pgserver  # imported lazily: only the embedded default needs it
 
     with _locked("postgres"):
+        _handles_repair(var_dir() / "postgres")
         # cleanup_mode=None leaves the server running when this process exits.
         server = pgserver.get_server(var_dir() / "postgres", cleanup_mode=None)
         # DATABASE_NAME is a constant of ours, not input.
@@ -52,6 +54,20 @@ def postgres_url() -> str:
         if "(1 row)" not in exists:
             server.psql(f"CREATE DATABASE {DATABASE_NAME};")
         return server.get_uri(DATABASE_NAME)
+
+
+def _handles_repair(directory: Path) -> None:
+    """pgserver keeps the ids of the processes using the server in a file each of them rewrites as it starts
+    and exits; the exits of `make demo`'s processes, all at once, race on it and can leave it empty, and then
+    no process can start the server. The server here outlives the processes (cleanup_mode=None), so a list
+    that cannot be read starts afresh."""
+    handles = directory / ".handle_pids.json"
+    try:
+        json.loads(handles.read_text())
+    except FileNotFoundError:
+        pass
+    except ValueError:
+        handles.write_text("[]")
 
 
 def postgres_bin_dir() -> Path:

@@ -1,5 +1,6 @@
 """The embedded default starts real servers once, reuses them, and restarts them when they stopped."""
 
+import json
 import subprocess
 
 import psycopg2
@@ -37,3 +38,9 @@ def test_postgres_is_initialised_with_the_takt_database_and_reused(var_dir):
         [embedded.postgres_bin_dir() / "pg_dump", "--schema-only", url], capture_output=True, text=True, check=True
     )
     assert "PostgreSQL database dump" in dump.stdout
+
+    # A process killed while rewriting pgserver's list of the server's users leaves it empty: still starts.
+    handles = var_dir / "postgres" / ".handle_pids.json"
+    handles.write_text("")
+    assert embedded.postgres_url() == url
+    assert isinstance(json.loads(handles.read_text()), list)
