@@ -1,6 +1,7 @@
 import contextlib
 import io
 import itertools
+import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -18,6 +19,15 @@ from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
 from core.roles import Role
+
+
+def wait_for(condition, timeout: float = 20.0) -> None:
+    """Until `condition()` is true (what a real worker does in its own thread), or fail after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the worker")
+        time.sleep(0.05)
 
 
 def user_with_role(role: Role | str | None, username: str, **fields):

@@ -1,5 +1,4 @@
 import contextlib
-from importlib import import_module
 
 from auditlog.context import disable_auditlog
 from django.apps import apps
@@ -8,6 +7,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
+from core.discovery import app_modules
 from core.roles import Access, Role
 
 MANAGE_ACTIONS = ("add", "change", "delete")
@@ -16,13 +16,8 @@ ADMIN_EXTRA_APPS = ("auth", "authtoken", "auditlog")
 
 
 def _role_modules():
-    """Every app's `roles.py`, found at run time (core never imports the apps above it)."""
-    for config in apps.get_app_configs():
-        try:
-            yield import_module(f"{config.name}.roles")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.roles":
-                raise
+    """Every app's `roles.py`."""
+    return (module for _label, module in app_modules("roles"))
 
 
 def model_access() -> dict[str, Access]:

@@ -8,7 +8,6 @@ TAKT_WEBHOOK_RETRY_MINUTES schedule and given up after its last step.
 
 import hashlib
 import hmac
-import importlib
 import json
 import secrets
 import time
@@ -19,7 +18,6 @@ from functools import cache
 from typing import Any
 
 from celery import current_app
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -27,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.discovery import app_modules
 from core.models import DeliveryStatus, DomainEvent, Partner, WebhookDelivery, WebhookEndpoint
 
 # Payload keys that name a partner by its code: a partner's endpoint hears only of events naming it.
@@ -38,18 +37,12 @@ DUE_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
 @cache
 def known_event_names() -> frozenset[str]:
     """The event names the apps publish: the string constants of each app's `events` module (STYLE.md)."""
-    names = set()
-    for config in apps.get_app_configs():
-        try:
-            module = importlib.import_module(f"{config.name}.events")
-        except ModuleNotFoundError:
-            continue
-        names.update(
-            value
-            for attribute, value in vars(module).items()
-            if attribute.isupper() and isinstance(value, str) and value.startswith(f"{config.label}.")
-        )
-    return frozenset(names)
+    return frozenset(
+        value
+        for label, module in app_modules("events")
+        for attribute, value in vars(module).items()
+        if attribute.isupper() and isinstance(value, str) and value.startswith(f"{label}.")
+    )
 
 
 def _check(*, url: str, events: list[str]) -> None:

@@ -1,11 +1,10 @@
-import time
-
 import pytest
 from django.db import transaction
 
 from core.models import DomainEvent, Partner
 from core.services import events
 from core.tasks import dispatch_pending_events
+from tests.conftest import wait_for
 
 
 @pytest.fixture
@@ -15,14 +14,6 @@ def bus():
     events._subscriptions.clear()
     yield events
     events._subscriptions[:] = before
-
-
-def wait_for(condition, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the worker")
-        time.sleep(0.05)
 
 
 @pytest.mark.django_db

@@ -5,7 +5,6 @@ import hmac
 import json
 import socket
 import threading
-import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -20,6 +19,7 @@ from core.models import DeliveryStatus, DomainEvent, Partner, WebhookDelivery
 from core.roles import Role
 from core.services import webhooks
 from core.services.events import event_dispatch, event_publish
+from tests.conftest import wait_for
 
 CONFIRMED = "erp.sales_order.confirmed"
 EXPIRING = "srm.certificate.expiring"
@@ -67,14 +67,6 @@ def closed_port_url():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}/hooks"
-
-
-def wait_for(condition, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the worker")
-        time.sleep(0.05)
 
 
 def endpoint_make(url: str, events=(CONFIRMED,), **fields):
