@@ -1,7 +1,10 @@
 """FilterSets shared by the UI lists and the API lists, and the filters every app's FilterSets use."""
 
+import datetime
+
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -36,9 +39,33 @@ def date_range_filter(label: str | None = None) -> django_filters.DateFromToRang
     )
 
 
-def datetime_range_filter(label: str, **kwargs) -> django_filters.IsoDateTimeFromToRangeFilter:
+class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 moment, in UTC: ISO lets a client write an offset (-16:53) that PostgreSQL refuses."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(datetime.UTC)
+        except OverflowError:  # past year 9999 in UTC
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class UtcIsoDateTimeRangeField(django_filters.fields.RangeField):
+    widget = django_filters.widgets.DateRangeWidget
+
+    def __init__(self, *args, **kwargs):
+        super().__init__((UtcIsoDateTimeField(), UtcIsoDateTimeField()), *args, **kwargs)
+
+
+class MomentRangeFilter(django_filters.IsoDateTimeFromToRangeFilter):
+    field_class = UtcIsoDateTimeRangeField
+
+
+def datetime_range_filter(label: str, **kwargs) -> MomentRangeFilter:
     """From and to as ISO 8601 moments (`?start_after=2026-11-23T06:00&start_before=...`)."""
-    return django_filters.IsoDateTimeFromToRangeFilter(
+    return MomentRangeFilter(
         label=label, widget=django_filters.widgets.DateRangeWidget(attrs={"type": "datetime-local"}), **kwargs
     )
 

@@ -27,6 +27,14 @@ PRODUCTION_ORDER_RELEASED = "erp.production_order.released"
 # payload: order_id, number, item, quantity, completed_qty, scrapped_qty, completed_at, sales_order (or None).
 PRODUCTION_ORDER_COMPLETED = "erp.production_order.completed"
 
+# A posted invoice (customer or supplier) was booked: receivables or payables hold it now.
+# payload: invoice, kind (customer | supplier), partner, currency, net_amount, tax_amount, total_amount,
+# invoice_date, due_date, sales_order (or None), purchase_order (or None).
+INVOICE_POSTED = "erp.invoice.posted"
+# Money was recorded against a posted invoice. payload: payment, invoice, kind, partner, currency, amount,
+# date, reference, paid_amount, open_amount, paid (whether the invoice is paid in full now).
+PAYMENT_REGISTERED = "erp.payment.registered"
+
 # A production order was cancelled before anything was issued to it: nobody works on it any more.
 # payload: order_id, number, item, quantity, previous_state.
 PRODUCTION_ORDER_CANCELLED = "erp.production_order.cancelled"

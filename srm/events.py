@@ -5,3 +5,8 @@
 # expiry date, by the daily beat task. payload: certificate, supplier, kind, number, valid_to, days_left,
 # blocks_purchasing (whether purchasing from the supplier is blocked once it has expired).
 CERTIFICATE_EXPIRING = "srm.certificate.expiring"
+
+# A supplier announced a shipment (ASN) of a purchase order: the receipt expects its lines.
+# payload: asn, asn_number, supplier, purchase_order, receipt, ship_date, expected_date, carrier, tracking,
+# lines: [{position, item, quantity, lot_code}].
+ASN_ANNOUNCED = "srm.asn.announced"

@@ -7,7 +7,7 @@ ValidationErrors the exception handler turns into 400s naming field and reason.
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -49,6 +49,7 @@ class ForecastSerializer(serializers.ModelSerializer):
     method_errors = serializers.DictField(
         child=serializers.DecimalField(max_digits=9, decimal_places=2, allow_null=True),
         read_only=True,
+        # xgettext:no-python-format
         help_text=_("MAPE % of every method tried (null: no month with sales to measure it on)."),
     )
     periods = ForecastPeriodSerializer(many=True, read_only=True)
@@ -136,6 +137,7 @@ class MissingRoutingSerializer(serializers.Serializer):
     week_start = serializers.DateField(help_text=_("The first week that needs it."))
 
 
+@extend_schema_serializer(many=False)  # one report, though a viewset's `list` answers it
 class RoughCutSerializer(serializers.Serializer):
     first_week = serializers.DateField()
     weeks = serializers.ListField(child=serializers.DateField())

@@ -23,14 +23,19 @@ class SchedulingSettings(TaktModel):
     """The plant's scheduling defaults; one row (pk 1), made on first use."""
 
     frozen_hours = models.PositiveIntegerField(
-        default=8, help_text=_("From now: operations planned to start inside it do not move.")
+        default=8,
+        validators=[MaxValueValidator(24 * 366)],
+        help_text=_("From now: operations planned to start inside it do not move."),
     )
     horizon_days = models.PositiveIntegerField(
         default=28,
         validators=[MinValueValidator(1), MaxValueValidator(366)],
         help_text=_("How far ahead machine calendars are laid out; a longer plan extends it."),
     )
-    time_limit_seconds = models.PositiveIntegerField(default=60, validators=[MinValueValidator(1)])
+    # A solve holds a worker for this long: an hour is more than any plant waits for a plan.
+    time_limit_seconds = models.PositiveIntegerField(
+        default=60, validators=[MinValueValidator(1), MaxValueValidator(3600)]
+    )
     tardiness_weight = models.PositiveIntegerField(default=100, validators=WEIGHT)
     makespan_weight = models.PositiveIntegerField(default=1, validators=WEIGHT)
     setup_weight = models.PositiveIntegerField(default=1, validators=WEIGHT)
@@ -132,7 +137,10 @@ class Schedule(TaktModel):
     horizon_start = models.DateTimeField(help_text=_("Now, for this schedule: nothing starts before it."))
     frozen_until = models.DateTimeField()
     horizon_days = models.PositiveIntegerField(default=28)
-    time_limit_seconds = models.PositiveIntegerField(default=60, validators=[MinValueValidator(1)])
+    # A solve holds a worker for this long: an hour is more than any plant waits for a plan.
+    time_limit_seconds = models.PositiveIntegerField(
+        default=60, validators=[MinValueValidator(1), MaxValueValidator(3600)]
+    )
     tardiness_weight = models.PositiveIntegerField(default=100, validators=WEIGHT)
     makespan_weight = models.PositiveIntegerField(default=1, validators=WEIGHT)
     setup_weight = models.PositiveIntegerField(default=1, validators=WEIGHT)

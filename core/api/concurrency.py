@@ -46,9 +46,10 @@ def _current_etag(record: models.Model, *, lock: bool) -> str | None:
     a concurrent write with the same If-Match waits, then sees the new version and gets its 412."""
     if not hasattr(record, "updated_at"):
         return None
-    rows = type(record)._base_manager.filter(pk=record.pk)
+    # No Meta.ordering: ordering by a nullable relation joins it, and FOR UPDATE refuses an outer join.
+    rows = type(record)._base_manager.filter(pk=record.pk).order_by()
     if lock:
-        rows = rows.select_for_update()
+        rows = rows.select_for_update(of=("self",))
     updated_at = rows.values_list("updated_at", flat=True).first()
     return record_etag(record, updated_at) if updated_at is not None else None
 

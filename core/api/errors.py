@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -63,6 +64,7 @@ def exception_handler(exc, context):
     return response
 
 
+@csrf_exempt  # a POST to a wrong address is a 404, not a CSRF refusal: nothing is written either way
 def not_found(request, *args, **kwargs) -> JsonResponse:
     """Unknown addresses under /api/ answer in the API's error format, not with an HTML page."""
     message = f"No API resource at {request.path}."

@@ -65,6 +65,9 @@ def _json_body(response) -> tuple[bool, object]:
         return True, None
     if not response.get("Content-Type", "").startswith("application/json"):
         return False, None
+    if b"\\u0000" in response.content:
+        # PostgreSQL's jsonb holds no NUL character (an error naming a field sent with one): answered afresh.
+        return False, None
     return True, json.loads(response.content)
 
 

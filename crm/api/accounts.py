@@ -325,8 +325,10 @@ ACTIVITY_COMMAND = command_actions(record="task", responses=ActivitySerializer)
         request=ActivityCreateSerializer,
         responses={201: ActivitySerializer},
     ),
-    update=extend_schema(summary="Change an activity", request=ActivityUpdateSerializer),
-    partial_update=extend_schema(summary="Change an activity", request=ActivityUpdateSerializer),
+    update=extend_schema(summary="Change an activity", request=ActivityUpdateSerializer, responses=ActivitySerializer),
+    partial_update=extend_schema(
+        summary="Change an activity", request=ActivityUpdateSerializer, responses=ActivitySerializer
+    ),
 )
 class ActivityViewSet(ServiceWritesMixin, viewsets.ReadOnlyModelViewSet):
     """Activities are the history of accounts, leads and opportunities: changed, never deleted."""

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer, extend_schema_view
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -61,6 +61,7 @@ class DuplicateSerializer(serializers.Serializer):
         return account.code if account is not None else None
 
 
+@extend_schema_serializer(many=False)  # one report, though a viewset's `list` answers it
 class DuplicatesSerializer(serializers.Serializer):
     candidates = DuplicateSerializer(many=True)
     accounts = serializers.ListField(

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -292,6 +292,7 @@ class PipelineForecastMonthSerializer(serializers.Serializer):
     total = PipelineForecastRowSerializer()
 
 
+@extend_schema_serializer(many=False)  # one report, though a viewset's `list` answers it
 class PipelineForecastSerializer(serializers.Serializer):
     currency = serializers.CharField(help_text=_("The company currency every amount is in."))
     unconverted = serializers.ListField(

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -452,7 +452,122 @@ def _section(section) -> dict:
     }
 
 
-REPORT = inline_serializer("FinanceReport", {"as_of": serializers.DateField()})
+# --- What the reports answer (documentation of their bodies: amounts are decimal strings) ---------------------
+
+
+def _amount(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=20, decimal_places=2, **kwargs)
+
+
+class ReportAccountSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class TrialBalanceRowSerializer(serializers.Serializer):
+    account = ReportAccountSerializer()
+    debit, credit, balance = _amount(), _amount(), _amount()
+
+
+class TrialBalanceSerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    rows = TrialBalanceRowSerializer(many=True)
+    debit, credit, balance = _amount(), _amount(), _amount()
+
+
+class SectionRowSerializer(serializers.Serializer):
+    account = ReportAccountSerializer()
+    actual, budget, variance = _amount(), _amount(), _amount()
+
+
+class SectionSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    rows = SectionRowSerializer(many=True)
+    actual, budget = _amount(), _amount()
+
+
+class ProfitAndLossSerializer(serializers.Serializer):
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    cost_center = serializers.CharField(allow_null=True)
+    income = SectionSerializer()
+    expense = SectionSerializer()
+    profit, budget_profit = _amount(), _amount()
+
+
+class BalanceSheetSerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    assets, liabilities, equity = SectionSerializer(), SectionSerializer(), SectionSerializer()
+    profit = _amount(help_text=_("Of the open period: income less expenses not yet closed."))
+    liabilities_and_equity = _amount()
+
+
+class AgedInvoiceSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    due_date = serializers.DateField()
+    days_past_due = serializers.IntegerField()
+    bucket = serializers.ChoiceField(choices=reports.BUCKETS)
+    currency = serializers.CharField()
+    open_amount = _amount(help_text=_("In the invoice currency."))
+    company_amount = _amount(help_text=_("In the company currency."))
+
+
+class AgingBucketsSerializer(serializers.Serializer):
+    current, days_1_30, days_31_60, days_61_90, over_90 = (_amount() for _bucket in reports.BUCKETS)
+
+
+class AgedPartnerSerializer(AgingBucketsSerializer):
+    partner = serializers.CharField()
+    name = serializers.CharField()
+    total = _amount()
+    invoices = AgedInvoiceSerializer(many=True)
+
+
+class AgingSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=InvoiceKind.choices)
+    as_of = serializers.DateField()
+    partners = AgedPartnerSerializer(many=True)
+    totals = AgingBucketsSerializer()
+    total = _amount()
+
+
+class BudgetMonthSerializer(serializers.Serializer):
+    month = serializers.IntegerField(min_value=1, max_value=12)
+    budget, actual, variance = _amount(), _amount(), _amount()
+
+
+class BudgetRowSerializer(serializers.Serializer):
+    account = ReportAccountSerializer()
+    cost_center = serializers.CharField(allow_null=True)
+    months = BudgetMonthSerializer(many=True)
+    budget, actual, variance = _amount(), _amount(), _amount()
+
+
+class BudgetReportSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    rows = BudgetRowSerializer(many=True)
+    budget, actual = _amount(), _amount()
+
+
+class StockValuationRowSerializer(serializers.Serializer):
+    item = serializers.CharField()
+    name = serializers.CharField()
+    unit = serializers.CharField()
+    method = serializers.CharField()
+    quantity, unit_cost, on_hand = (serializers.DecimalField(max_digits=20, decimal_places=6) for _n in range(3))
+    value = _amount()
+
+
+class StockValuationSerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    rows = StockValuationRowSerializer(many=True)
+    total_value = _amount()
+    inventory_accounts = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text=_("With the right to see the journal, whole stock.")
+    )
+    account_balance = _amount(required=False)
+    difference = _amount(required=False, help_text=_("The accounts' balance less the valuation: zero normally."))
 
 
 def _strings(data):
@@ -492,7 +607,9 @@ class ReportViewSet(viewsets.GenericViewSet):
         return query.validated_data
 
     @extend_schema(
-        summary="Debits, credits and balance per account up to a day", parameters=[AsOfQuery], responses=REPORT
+        summary="Debits, credits and balance per account up to a day",
+        parameters=[AsOfQuery],
+        responses=TrialBalanceSerializer,
     )
     @action(detail=False, methods=["get"], url_path="trial-balance")
     def trial_balance(self, request):
@@ -509,7 +626,7 @@ class ReportViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Income and expenses of a period against their budgets (optionally of one cost center)",
         parameters=[PeriodQuery],
-        responses=REPORT,
+        responses=ProfitAndLossSerializer,
     )
     @action(detail=False, methods=["get"], url_path="profit-and-loss")
     def profit_and_loss(self, request):
@@ -530,7 +647,7 @@ class ReportViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Assets, liabilities, equity and the open period's profit at a day",
         parameters=[AsOfQuery],
-        responses=REPORT,
+        responses=BalanceSheetSerializer,
     )
     @action(detail=False, methods=["get"], url_path="balance-sheet")
     def balance_sheet(self, request):
@@ -550,7 +667,7 @@ class ReportViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Open invoices per partner by days past due (current, 1-30, 31-60, 61-90, over 90)",
         parameters=[AgingQuery],
-        responses=REPORT,
+        responses=AgingSerializer,
     )
     @action(detail=False, methods=["get"])
     def aging(self, request):
@@ -586,7 +703,7 @@ class ReportViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Budget and actual per account, cost center and month of a year",
         parameters=[BudgetQuery],
-        responses=REPORT,
+        responses=BudgetReportSerializer,
     )
     @action(detail=False, methods=["get"])
     def budget(self, request):
@@ -610,7 +727,7 @@ class ReportViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Quantity, unit cost and value of every item's stock at a day, beside the inventory account",
         parameters=[StockValuationQuery],
-        responses=REPORT,
+        responses=StockValuationSerializer,
     )
     @action(detail=False, methods=["get"], url_path="stock-valuation")
     def stock_valuation(self, request):

@@ -10,7 +10,7 @@ with a rule go through erp.services.people; their refusals come back as 400s nam
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -151,7 +151,7 @@ class EmployeeViewSet(viewsets.ModelViewSet):
         parameters=[MachineOnQuerySerializer],
         responses=EmployeeSerializer(many=True),
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)
     def qualified(self, request):
         query = MachineOnQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -494,6 +494,7 @@ class GroupLaborSerializer(serializers.Serializer):
     cost = serializers.DecimalField(**MONEY)
 
 
+@extend_schema_serializer(many=False)  # one report, though a viewset's `list` answers it
 class LaborReportSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()

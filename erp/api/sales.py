@@ -114,6 +114,7 @@ class InvoiceSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = Invoice
         fields = (
+            "id",  # to pay it: POST /api/v1/erp/invoices/{id}/pay/
             "number",
             "invoice_date",
             "due_date",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from core.models import Currency, Partner
 from core.selectors.currencies import company_currency, exchange_rate_on
+from core.services.events import event_publish
 from core.services.numbering import next_document_number
 from erp.choices import (
     AccountKind,
@@ -24,6 +25,7 @@ from erp.choices import (
     PurchaseOrderState,
     SalesOrderState,
 )
+from erp.events import INVOICE_POSTED, PAYMENT_REGISTERED
 from erp.models import Account, Invoice, InvoiceLine, JournalEntry, JournalLine, Payment
 from erp.services.journal import Posting, account_for, journal_entry_post, journal_entry_reverse, to_cents
 
@@ -237,7 +239,27 @@ def invoice_post(*, invoice: Invoice, user: Any = None) -> Invoice:
         )
         invoice.state = InvoiceState.POSTED
         invoice.save(update_fields=["net_amount", "tax_amount", "total_amount", "journal_entry", "state", "updated_at"])
+        payload = {
+            **_invoice_payload(invoice),
+            "net_amount": str(invoice.net_amount),
+            "tax_amount": str(invoice.tax_amount),
+            "invoice_date": invoice.invoice_date.isoformat(),
+            "due_date": invoice.due_date.isoformat(),
+            "sales_order": invoice.sales_order.number if invoice.sales_order_id else None,
+            "purchase_order": invoice.purchase_order.number if invoice.purchase_order_id else None,
+        }
+        event_publish(name=INVOICE_POSTED, payload=payload, aggregate=invoice, actor=user)
         return invoice
+
+
+def _invoice_payload(invoice: Invoice) -> dict[str, Any]:
+    return {
+        "invoice": invoice.number,
+        "kind": invoice.kind,
+        "partner": invoice.partner.code,
+        "currency": invoice.currency.code,
+        "total_amount": str(invoice.total_amount),
+    }
 
 
 def _booked_open(invoice: Invoice, balance: Account) -> Decimal:
@@ -319,6 +341,17 @@ def payment_register(
         if invoice.paid_amount == invoice.total_amount:
             invoice.state = InvoiceState.PAID
         invoice.save(update_fields=["paid_amount", "state", "updated_at"])
+        payload = {
+            **_invoice_payload(invoice),
+            "payment": payment.number,
+            "amount": str(amount),
+            "date": date.isoformat(),
+            "reference": reference,
+            "paid_amount": str(invoice.paid_amount),
+            "open_amount": str(invoice.total_amount - invoice.paid_amount),
+            "paid": invoice.state == InvoiceState.PAID,
+        }
+        event_publish(name=PAYMENT_REGISTERED, payload=payload, aggregate=payment, actor=user)
         return payment
 
 

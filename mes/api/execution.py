@@ -725,7 +725,7 @@ class OperatorAssignmentViewSet(ServiceWritesMixin, viewsets.ReadOnlyModelViewSe
         request=SignOffSerializer,
         responses=OperatorAssignmentSerializer(many=True),
     )
-    @action(detail=False, methods=["post"], url_path="sign-off")
+    @action(detail=False, methods=["post"], url_path="sign-off", pagination_class=None)
     def sign_off(self, request):
         data = self.validated(SignOffSerializer)
         ended = services.operator_sign_off(**data, user=request.user)

@@ -3,7 +3,7 @@
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
@@ -73,6 +73,7 @@ class OeeRowSerializer(serializers.Serializer):
     figures = OeeFiguresSerializer()
 
 
+@extend_schema_serializer(many=False)  # one report, though a viewset's `list` answers it
 class OeeReportSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField(help_text=_("Now, when asked for later."))

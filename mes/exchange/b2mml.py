@@ -8,6 +8,7 @@ make validates against AllSchemas.xsd (the tests check it).
 
 import datetime
 import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -78,12 +79,16 @@ def _add(parent: etree._Element, name: str, text: object = None, **attributes: s
     return element
 
 
+# Characters XML 1.0 cannot carry (control characters, lone surrogates): a name typed with one still exports.
+NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _text(value: object) -> str:
     if isinstance(value, datetime.datetime):
         return timezone.localtime(value, datetime.UTC).isoformat().replace("+00:00", "Z")
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
-    return str(value)
+    return NOT_XML.sub("\ufffd", str(value))
 
 
 def _root(name: str) -> etree._Element:

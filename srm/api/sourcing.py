@@ -223,7 +223,7 @@ class ComparisonLineSerializer(serializers.Serializer):
         help_text=_("One per supplier (in the order of `suppliers`); null where the supplier did not quote the line.")
     )
 
-    @extend_schema_field(ComparisonCellSerializer(many=True, allow_null=True))
+    @extend_schema_field(serializers.ListField(child=ComparisonCellSerializer(allow_null=True)))
     def get_cells(self, row) -> list[dict | None]:
         return [ComparisonCellSerializer(cell).data if cell is not None else None for cell in row.cells]
 

@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -337,6 +337,7 @@ class SourceSerializer(serializers.Serializer):
     order_multiple = serializers.DecimalField(**QUANTITY, source="supplier_item.order_multiple")
 
 
+@extend_schema_serializer(many=False)  # one answer, though a viewset's `list` gives it
 class SourcesAnswerSerializer(serializers.Serializer):
     item = serializers.CharField()
     quantity = serializers.DecimalField(**QUANTITY)

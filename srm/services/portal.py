@@ -21,10 +21,12 @@ from django.utils.translation import gettext as _
 from core.choices import Tracking
 from core.formatting import format_quantity as qty
 from core.models import Partner
+from core.services.events import event_publish
 from core.services.numbering import next_document_number
 from erp.choices import PurchaseOrderState
 from erp.models import PurchaseOrder, PurchaseOrderLine
 from erp.services.purchasing import purchase_order_confirm
+from srm.events import ASN_ANNOUNCED
 from srm.models import Asn, AsnLine, PoConfirmation, PoConfirmationLine
 from srm.selectors.portal import announceable_quantities
 from wms.models import Receipt, ReceiptLine, ReceiptState
@@ -260,4 +262,29 @@ def asn_create(
             )
             asn_line.full_clean(exclude=["asn"])
             asn_line.save()
+        event_publish(
+            name=ASN_ANNOUNCED,
+            payload={
+                "asn": asn.number,
+                "asn_number": asn.asn_number,
+                "supplier": supplier.code,
+                "purchase_order": order.number,
+                "receipt": receipt.number,
+                "ship_date": ship_date.isoformat(),
+                "expected_date": expected_date.isoformat(),
+                "carrier": asn.carrier,
+                "tracking": asn.tracking,
+                "lines": [
+                    {
+                        "position": entry["po_line"].position,
+                        "item": entry["po_line"].item.code,
+                        "quantity": str(entry["quantity"]),
+                        "lot_code": (entry.get("lot_code") or "").strip(),
+                    }
+                    for entry in entries
+                ],
+            },
+            aggregate=asn,
+            actor=user,
+        )
         return asn

@@ -117,6 +117,40 @@ def test_lists_paginate_filter_search_and_order(api_as):
     assert ordered["results"][0]["code"] == "P-119"
 
 
+def test_a_large_list_is_walked_by_cursor_without_skipping_records_added_meanwhile(api_as):
+    ea = Unit.objects.get(code="ea")
+    Item.objects.bulk_create(Item(code=f"P-{n:03d}", name=f"Part {n}", uom=ea) for n in range(30))
+    api = api_as(Role.PLANNER)
+    first = api.get("/api/v1/core/items/", {"cursor": "", "page_size": 20, "procurement": "buy"}).json()
+    assert "count" not in first and len(first["results"]) == 20 and first["previous"] is None
+    Item.objects.create(code="P-NEW", name="Added during the walk", uom=ea)  # newest: before the cursor
+    rest = api.get(first["next"]).json()
+    assert rest["next"] is None and rest["previous"]
+    walked = [record["code"] for record in first["results"] + rest["results"]]
+    assert sorted(walked) == [f"P-{n:03d}" for n in range(30)]  # each once, none skipped
+    assert walked[0] == "P-029"  # newest first
+    assert api.get("/api/v1/core/items/", {"cursor": "not-a-cursor"}).status_code == 404
+
+
+def test_fields_selects_what_each_record_answers(api_as):
+    Item.objects.create(code="KT-200", name="Kettle", uom=Unit.objects.get(code="ea"))
+    api = api_as(Role.PLANNER)
+    page = api.get("/api/v1/core/items/", {"fields": "code, name,code"}).json()
+    assert page["count"] == 1 and page["results"] == [{"code": "KT-200", "name": "Kettle"}]
+    item_id = Item.objects.get(code="KT-200").pk
+    one = api.get(f"/api/v1/core/items/{item_id}/", {"fields": "id,uom"})
+    assert one.json() == {"id": item_id, "uom": "ea"} and one.has_header("ETag")
+    unknown = api.get("/api/v1/core/items/", {"fields": "code,colour"})
+    assert unknown.status_code == 400
+    (error,) = unknown.json()["errors"]
+    assert (error["field"], error["code"]) == ("fields", "unknown_field") and "colour" in error["message"]
+    # A write answers the whole record: the selection is for reads.
+    changed = api_as(Role.ENGINEER).patch(
+        f"/api/v1/core/items/{item_id}/?fields=code", {"name": "Kettle 2"}, format="json"
+    )
+    assert changed.status_code == 200 and changed.json()["name"] == "Kettle 2"
+
+
 def test_unknown_records_and_urls_are_404_and_reads_without_rights_403(api_as):
     api = api_as(Role.PLANNER)
     for url in ("/api/v1/core/items/999999/", "/api/v1/core/no-such-resource/", "/api/v1/core/items/not-a-number/"):
@@ -124,6 +158,10 @@ def test_unknown_records_and_urls_are_404_and_reads_without_rights_403(api_as):
         assert response.status_code == 404, url
         (error,) = response.json()["errors"]
         assert error["field"] is None and error["code"] == "not_found", url
+    # A write to a wrong address, as a partner's system sends it (a token, no CSRF cookie): 404 too.
+    api.handler.enforce_csrf_checks = True
+    wrong = api.post("/api/v1/aps/no-such-resource/", {}, format="json")
+    assert wrong.status_code == 404 and wrong.json()["errors"][0]["code"] == "not_found"
     partner = api_as(Role.PARTNER)
     response = partner.get("/api/v1/core/partners/")
     assert response.status_code == 403

@@ -77,6 +77,16 @@ def test_a_client_error_is_kept_and_replayed(api_as):
 
 
 @pytest.mark.django_db
+def test_an_answer_postgresql_cannot_keep_is_answered_afresh_on_retry(api_as):
+    # The refusal names the unknown field sent, NUL included, and jsonb holds no NUL: a 400 both times, not a 500.
+    api = api_as(Role.PLANNER)
+    for _attempt in range(2):
+        refused = api.post("/api/v1/aps/runs/start/", {"x\u0000": 1}, format="json", HTTP_IDEMPOTENCY_KEY="nul-1")
+        assert refused.status_code == 400 and not refused.has_header("Idempotent-Replayed")
+    assert not IdempotencyRecord.objects.filter(key="nul-1").exists()
+
+
+@pytest.mark.django_db
 def test_a_server_error_is_not_kept_and_its_writes_are_undone_so_a_retry_runs_again(api_as, monkeypatch):
     viewset = VIEWSETS["items"]
     original = viewset.perform_create

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from core.models import Partner
+from core.models import DomainEvent, Partner
 from erp.choices import AccountRole, InvoiceKind, InvoiceState, JournalSource
+from erp.events import INVOICE_POSTED, PAYMENT_REGISTERED
 from erp.models import Account, Budget, CostCenter, ImmutableError, Invoice, JournalEntry, JournalLine
 from erp.selectors.finance import aging, balance_sheet, budget_report, profit_and_loss, trial_balance
 from erp.services.finance import journal_entry_create_manual, journal_entry_reverse_manual
@@ -85,6 +86,11 @@ def test_a_customer_invoice_with_tax_is_posted_and_paid(customer, vat):
     invoice.refresh_from_db()
     assert invoice.state == InvoiceState.PAID
     assert balance(AccountRole.RECEIVABLES) == 0 and balance(AccountRole.BANK) == D("241.50")
+    # Partners hear of both (webhooks subscribe to these events).
+    posted = DomainEvent.objects.get(name=INVOICE_POSTED, payload__invoice=invoice.number)
+    assert (posted.payload["kind"], posted.payload["total_amount"]) == ("customer", "241.50")
+    paid = DomainEvent.objects.get(name=PAYMENT_REGISTERED, payload__invoice=invoice.number)
+    assert (paid.payload["amount"], paid.payload["open_amount"], paid.payload["paid"]) == ("241.50", "0.00", True)
 
 
 def test_a_supplier_invoice_in_dollars_is_paid_in_parts_to_the_cent(supplier, usd):

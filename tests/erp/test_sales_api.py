@@ -102,6 +102,7 @@ def test_an_order_from_draft_to_closed(api_as, shop, customer, bin_):
     # 5 x 100 + 13% = 565.00; 2 x 45.60 = 91.20
     assert (invoice["net_amount"], invoice["tax_amount"], invoice["total_amount"]) == ("591.20", "65.00", "656.20")
     assert invoice["due_date"] == "2026-12-30" and invoice["state"] == "posted"
+    assert ok(finance.get(f"/api/v1/erp/invoices/{invoice['id']}/"))["number"] == invoice["number"]
     order = ok(sales.get(url))
     assert order["state"] == "invoiced" and [i["number"] for i in order["invoices"]] == [invoice["number"]]
     assert errors(sales.post(f"{url}close/"))[(None, "unpaid")].startswith(f"{order['number']} has unpaid invoices")

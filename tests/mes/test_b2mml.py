@@ -139,7 +139,7 @@ def test_items_lots_and_equipment_are_material_and_equipment_information(api_as,
     receive(element, 20, bin_("B-01"), lot="EL-7")
     receive(element, 5, bin_("A-02"), lot="EL-7")
     receive(element, 3, bin_("A-02"), lot="EL-8")
-    site = Site.objects.create(company=company, code="P1", name="Plant 1")
+    site = Site.objects.create(company=company, code="P1", name="Plant\x01 1")  # a control character XML cannot carry
     hall = Area.objects.create(site=site, code="HALL-A", name="Hall A")
     WorkCenter.objects.filter(pk=floor["assembly"].pk).update(area=hall)
     api = api_as(Role.PLANNER)
@@ -163,6 +163,7 @@ def test_items_lots_and_equipment_are_material_and_equipment_information(api_as,
 
     equipment = document(api.get(f"{API}/equipment/"), schema)
     assert texts(equipment, "b:Equipment/b:ID") == ["P1", "TEST"]  # the bench's center is in no area yet
+    assert texts(equipment, "b:Equipment[b:ID='P1']/b:Description") == ["Plant\ufffd 1"]
     assy = equipment.xpath("b:Equipment[b:ID='P1']/b:EquipmentChild[b:ID='HALL-A']/b:EquipmentChild", namespaces=NS)
     assert texts(assy[0], "b:ID") == ["ASSY"] and texts(assy[0], "b:EquipmentLevel") == ["WorkCenter"]
     assert texts(assy[0], "b:EquipmentChild/b:ID") == ["ASSY-1", "ASSY-2"]

@@ -289,6 +289,11 @@ def test_events_are_listed_newest_first_and_filtered(operator, floor, running):
     assert listed(kind=["start"], seq=10, source="api") == [("start", "ASSY-2")]
     assert errors(operator.get(f"{API}/production-events/", {"machine": "NOPE"})) == {("machine", "invalid_choice")}
     assert errors(operator.get(f"{API}/production-events/", {"at_after": "soon"})) == {("at", "invalid")}
+    # ISO 8601 allows offsets PostgreSQL does not (beyond ±15:59): the moment is read in UTC all the same.
+    far_west = datetime.timezone(-datetime.timedelta(hours=16, minutes=53))
+    assert listed(at_after=at(12).astimezone(far_west).isoformat(), at_before=iso(18)) == [("start", "ASSY-2")]
+    too_late = {"at_after": "9999-12-31T23:00:00-15:00"}  # past year 9999 in UTC
+    assert errors(operator.get(f"{API}/production-events/", too_late)) == {("at", "invalid")}
 
 
 def test_machine_statuses_list_every_machine_and_runs_filter_by_state(operator, floor, running):

@@ -8,9 +8,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from core.models import DomainEvent
 from core.roles import Role
 from erp.choices import PurchaseOrderState
 from erp.services.purchasing import purchase_order_cancel
+from srm.events import ASN_ANNOUNCED
 from srm.models import Asn, AsnLine
 from srm.selectors.portal import announceable_quantities
 from srm.services.portal import asn_create
@@ -70,6 +72,14 @@ def test_an_asn_splits_the_receipt_line_by_lot_and_the_dock_receives_against_it(
     receipt = order.receipt
     receipt.refresh_from_db()
     assert (receipt.asn_number, receipt.expected_on) == ("HC-ASN-1", ARRIVES)
+    # Partners and upper apps hear of it (webhooks subscribe to srm.asn.announced).
+    event = DomainEvent.objects.get(name=ASN_ANNOUNCED)
+    assert event.payload["asn"] == asn.number and event.payload["purchase_order"] == order.number
+    assert [(line["position"], line["quantity"], line["lot_code"]) for line in event.payload["lines"]] == [
+        (1, "100", ""),
+        (2, "30", "CB-L1"),
+        (2, "20", "CB-L2"),
+    ]
     # Each line is announced whole or in lots: the element's line is announced as it is, the cables' line
     # is carved into one line per lot, the last lot taking what was left of it.
     assert expecting(order, 1) == [("HC-ASN-1", "", Decimal(100), Decimal(0))]
