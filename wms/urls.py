@@ -231,6 +231,7 @@ urlpatterns = [
     path("stock-requests/<int:pk>/<slug:command>/", views.stock_request_command, name="stockrequest_command"),
     path("receipts/<int:pk>/<slug:command>/", views.receipt_command, name="receipt_command"),
     path("pick-lists/<int:pk>/pack/", views.PackView.as_view(), name="picklist_pack"),
+    path("shipments/<int:pk>/pdf/", views.delivery_note_pdf_view, name="shipment_pdf"),
     path("shipments/<int:pk>/<slug:command>/", views.shipment_command, name="shipment_command"),
     path("cycle-counts/<int:pk>/<slug:command>/", views.cycle_count_command, name="cyclecount_command"),
     path("replenishment-rules/plan/", views.replenishment_plan_view, name="replenishment_plan"),

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views import generic
 from django.views.decorators.http import require_POST
 
+from core.documents.views import document_pdf_view
 from core.formatting import format_quantity
 from core.forms import add_service_errors
 from core.models import Item
@@ -33,6 +34,7 @@ from core.views.generic import (
 )
 from wms import forms
 from wms.choices import RequestKind, RequestState
+from wms.documents import delivery_note_pdf
 from wms.models import (
     CountState,
     CycleCount,
@@ -479,6 +481,7 @@ SHIPMENT_COMMANDS = {
     ),
 }
 shipment_command = command_view(Shipment, SHIPMENT_COMMANDS)
+delivery_note_pdf_view = document_pdf_view(Shipment.objects.all(), delivery_note_pdf)
 
 
 class ShipmentDetailView(ObjectDetailView):

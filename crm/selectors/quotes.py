@@ -1,5 +1,5 @@
 """Reads of quotes: lists with their value, a quote's versions, and the document a quote is (its lines with
-net and tax, totals as the sales order will compute them, the company and the customer's address)."""
+net and tax, totals as the sales order will compute them, the company)."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -7,7 +7,8 @@ from decimal import Decimal
 from django.db.models import DecimalField, ExpressionWrapper, F, Prefetch, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from core.models import AddressKind, Company, Partner, PartnerAddress
+from core.documents.pdf import letterhead_company
+from core.models import Company
 from crm.models import Quote, QuoteLine
 from erp.selectors.sales import Totals, line_tax, lines_totals
 
@@ -66,17 +67,6 @@ class QuoteDocument:
     lines: list[QuoteLineRow]
     totals: Totals
     company: Company | None
-    customer_address: list[str]
-
-
-def partner_address_lines(partner: Partner) -> list[str]:
-    """Where documents for the partner go: its default billing address, else its own address."""
-    billing = PartnerAddress.objects.filter(partner=partner, kind=AddressKind.BILLING).order_by("-is_default").first()
-    if billing is not None:
-        street, city, postal_code, country = billing.street, billing.city, billing.postal_code, billing.country
-    else:
-        street, city, postal_code, country = partner.street, partner.city, partner.postal_code, partner.country
-    return [part for part in (street, " ".join(filter(None, (postal_code, city))), country) if part]
 
 
 def quote_document(*, quote: Quote) -> QuoteDocument:
@@ -87,6 +77,5 @@ def quote_document(*, quote: Quote) -> QuoteDocument:
         quote=quote,
         lines=[QuoteLineRow(line=line, net=line.net_amount, tax=line_tax(line)) for line in lines],
         totals=lines_totals(lines),
-        company=Company.objects.order_by("pk").first(),
-        customer_address=partner_address_lines(quote.account),
+        company=letterhead_company(),
     )

@@ -7,8 +7,7 @@ Every change is a call to crm.services.quotes: a refusal is shown on the page an
 from decimal import Decimal
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpResponse
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils.functional import cached_property
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.documents.views import document_pdf_view
 from core.forms import form_errors_message
 from core.views.generic import (
     Command,
@@ -244,14 +244,12 @@ def quote_line_remove(request, pk, line_pk):
     )
 
 
-@login_required
-@permission_required("crm.view_quote", raise_exception=True)
-def quote_pdf_view(request, pk):
-    """The quote as the customer receives it, shown in the browser (or saved) as QT-2026-00012-v2.pdf."""
-    quote = get_object_or_404(Quote, pk=pk)
-    response = HttpResponse(quote_pdf(quote_document(quote=quote)), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{quote.number}-v{quote.version}.pdf"'
-    return response
+# The quote as the customer receives it, shown in the browser (or saved) as QT-2026-00012-v2.pdf.
+quote_pdf_view = document_pdf_view(
+    Quote.objects.all(),
+    lambda quote: quote_pdf(quote_document(quote=quote)),
+    lambda quote: f"{quote.number}-v{quote.version}.pdf",
+)
 
 
 SCREENS = ServiceScreens(

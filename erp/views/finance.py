@@ -8,6 +8,7 @@ Every change goes through erp.services: a refusal is shown on the page and nothi
 import csv
 import datetime
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -26,6 +27,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
 
+from core.documents.views import document_pdf_view
+from core.exports import xlsx_response
 from core.formatting import spreadsheet_safe
 from core.forms import form_errors_message
 from core.views.generic import (
@@ -38,6 +41,7 @@ from core.views.generic import (
     commands_for,
 )
 from erp.choices import InvoiceState, JournalSource, ValuationMethod
+from erp.documents import CUSTOMER_INVOICES, invoice_pdf
 from erp.filtersets import finance as filtersets
 from erp.forms import finance as forms
 from erp.models import Account, Budget, CostCenter, Invoice, JournalEntry, JournalLine, Payment, ValuationLayer
@@ -327,12 +331,17 @@ SCREENS = [
 # --- Reports ---------------------------------------------------------------------------------------------------
 
 
-def _money(value) -> str:
-    return f"{value:.2f}"
+CENT = Decimal("0.01")
+
+
+def _money(value) -> Decimal:
+    # A number to the cent: the same text in a CSV file, a number cell in a workbook.
+    return Decimal(value).quantize(CENT)
 
 
 class ReportView(LoginRequiredMixin, PermissionRequiredMixin, generic.TemplateView):
-    """A report from a small GET form (defaults filled in), as a page or, with `?export=csv`, a CSV file."""
+    """A report from a small GET form (defaults filled in), as a page or, with `?export=csv` or `?export=xlsx`,
+    a CSV file or a workbook."""
 
     form_class: type
     title: Any = ""
@@ -360,10 +369,16 @@ class ReportView(LoginRequiredMixin, PermissionRequiredMixin, generic.TemplateVi
             writer = csv.writer(response)
             writer.writerows([spreadsheet_safe(cell) for cell in row] for row in self.csv_rows(report))
             return response
-        csv_query = request.GET.copy()
-        csv_query["export"] = "csv"
+        if report is not None and request.GET.get("export") == "xlsx":
+            return xlsx_response(self.csv_rows(report), self.filename(form.cleaned_data), str(self.title))
+        export_query = request.GET.copy()
+        export_query["export"] = "csv"
+        csv_url = f"?{export_query.urlencode()}"
+        export_query["export"] = "xlsx"
         return self.render_to_response(
-            self.get_context_data(form=form, report=report, title=self.title, csv_url=f"?{csv_query.urlencode()}")
+            self.get_context_data(
+                form=form, report=report, title=self.title, csv_url=csv_url, xlsx_url=f"?{export_query.urlencode()}"
+            )
         )
 
 
@@ -549,6 +564,7 @@ class StockValuationView(ReportView):
 
 
 urlpatterns = [
+    path("invoices/<int:pk>/pdf/", document_pdf_view(CUSTOMER_INVOICES, invoice_pdf), name="invoice_pdf"),
     path("invoices/<int:pk>/<slug:command>/", invoice_command, name="invoice_command"),
     path("journal-entries/<int:pk>/<slug:command>/", journalentry_command, name="journalentry_command"),
     path("reports/trial-balance/", TrialBalanceView.as_view(), name="trial_balance"),

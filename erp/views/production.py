@@ -23,6 +23,8 @@ from django.utils.translation import gettext_lazy
 from django.views import generic
 from django.views.decorators.http import require_POST
 
+from core.documents.views import document_pdf_view
+from core.exports import EXPORTERS
 from core.formatting import format_quantity
 from core.forms import form_errors_message
 from core.views.generic import (
@@ -38,6 +40,7 @@ from core.views.generic import (
 )
 from erp.choices import OperationState, VarianceKind
 from erp.choices import ProductionOrderState as State
+from erp.documents import production_traveller_pdf
 from erp.filtersets import production as filtersets
 from erp.forms import production as forms
 from erp.models import JournalEntry, ProductionOperation, ProductionOrder, ProductionVariance
@@ -327,6 +330,19 @@ class VarianceReportView(ModelPermissionMixin, generic.TemplateView):
     model = ProductionVariance
     template_name = "erp/production/variance_report.html"
 
+    def get(self, request, *args, **kwargs):
+        export = request.GET.get("export", "")
+        if export not in EXPORTERS:
+            return super().get(request, *args, **kwargs)
+        # The summary per item and month, as the page shows it.
+        context = self.get_context_data(**kwargs)
+        header = [_("Item"), _("Item name"), _("Month"), _("Orders"), *(label for _kind, label in context["kinds"])]
+        rows = (
+            [row.item.code, row.item.name, row.period.strftime("%Y-%m"), row.orders, *amounts, row.total]
+            for row, amounts in context["rows"]
+        )
+        return EXPORTERS[export]([[*header, _("Total")], *rows], "production-variances", _("Production variances"))
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = forms.VarianceReportForm(self.request.GET or None)
@@ -385,6 +401,11 @@ urlpatterns += [
         "production-orders/<int:pk>/operations/<int:operation_pk>/finish/",
         production_operation_finish,
         name="productionoperation_finish",
+    ),
+    path(
+        "production-orders/<int:pk>/traveller/",
+        document_pdf_view(ProductionOrder.objects.all(), production_traveller_pdf),
+        name="productionorder_pdf",
     ),
     path("production-orders/<int:pk>/<slug:command>/", production_order_command, name="productionorder_command"),
     path("production-variances/", VarianceReportView.as_view(), name="variance_report"),

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.documents.views import document_pdf_view
 from core.forms import form_errors_message
 from core.selectors.currencies import company_currency
 from core.views.generic import (
@@ -31,6 +32,7 @@ from core.views.generic import (
     run_service,
 )
 from erp.choices import SalesOrderState
+from erp.documents import order_confirmation_pdf
 from erp.filtersets import sales as filtersets
 from erp.forms import sales as forms
 from erp.models import PriceList, PriceListItem, SalesForecast, SalesOrder, SalesOrderLine, TaxRate
@@ -343,6 +345,11 @@ SCREENS = [
 urlpatterns = [url for screens in SCREENS for url in screens.urls()]
 # After the screens' own: "<pk>/edit/" is the edit page, not a command.
 urlpatterns += [
+    path(
+        "sales-orders/<int:pk>/pdf/",
+        document_pdf_view(SalesOrder.objects.all(), order_confirmation_pdf),
+        name="salesorder_pdf",
+    ),
     path("sales-orders/<int:pk>/lines/add/", sales_order_line_add, name="salesorderline_add"),
     path("sales-orders/<int:pk>/lines/<int:line_pk>/edit/", sales_order_line_update, name="salesorderline_edit"),
     path("sales-orders/<int:pk>/lines/<int:line_pk>/remove/", sales_order_line_remove, name="salesorderline_remove"),

@@ -4,10 +4,7 @@ over the general one, quotes made through the services, portal logins, and the c
 Test modules import the fixtures they use from here (and this module imports the ERP and WMS ones).
 """
 
-import base64
 import datetime
-import re
-import zlib
 from decimal import Decimal
 
 import pytest
@@ -111,18 +108,6 @@ def api_errors(response) -> set[tuple[str | None, str]]:
     """(field, code) of an API error response."""
     assert response.status_code == 400, (response.status_code, response.content)
     return {(error["field"], error["code"]) for error in response.json()["errors"]}
-
-
-def pdf_text(pdf: bytes) -> str:
-    """The text drawn on a PDF's pages: its content streams inflated, the strings of their text operators."""
-    text = []
-    for stream in re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.DOTALL):
-        stream = stream.strip()
-        if stream.endswith(b"~>"):  # reportlab's filters: ASCII85 over Flate
-            stream = zlib.decompress(base64.a85decode(stream[:-2]))
-        content = stream
-        text += [part.decode("latin-1") for part in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", content)]
-    return " ".join(text)
 
 
 # --- Orders in every state of tracking -----------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Printed documents: one PDF layout (pdf.py), the addresses documents go to, and the view that serves them."""
