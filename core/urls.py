@@ -4,6 +4,7 @@ from django.urls import include, path
 from core import filtersets, forms, models, tables
 from core.views.generic import ObjectScreens
 from core.views.pages import TaskRunDetailView, TaskRunProgressView
+from core.views.search import SearchView
 
 app_name = "core"
 
@@ -63,6 +64,7 @@ SCREENS = [
 ]
 
 urlpatterns = [
+    path("search/", SearchView.as_view(), name="search"),
     path("task-runs/<uuid:pk>/progress/", TaskRunProgressView.as_view(), name="taskrun_progress"),
     path("import/", include("core.dataio_urls")),
 ]

@@ -70,6 +70,7 @@ from core.views.generic import (
     ObjectDetailView,
     ObjectScreens,
     ServiceFormView,
+    TableExportMixin,
     command_view,
     commands_for,
 )
@@ -97,7 +98,7 @@ def _under_way(schedule: Schedule) -> bool:
 # --- The schedules and "Schedule now" ------------------------------------------------------------------------
 
 
-class ScheduleListView(ModelPermissionMixin, SingleTableMixin, generic.ListView):
+class ScheduleListView(TableExportMixin, ModelPermissionMixin, SingleTableMixin, generic.ListView):
     """Every schedule with its KPIs (the published one highlighted), ticks to compare, and Schedule now."""
 
     model = Schedule
@@ -528,7 +529,7 @@ def changeover_delete_view(request, pk):
     return redirect("aps:changeover_matrix", work_center=row.work_center_id)
 
 
-class MachineWindowListView(ModelPermissionMixin, SingleTableMixin, generic.ListView):
+class MachineWindowListView(TableExportMixin, ModelPermissionMixin, SingleTableMixin, generic.ListView):
     """Real downtime and extra shifts (every schedule respects them), current and coming unless asked for
     the past too; planners add and delete them here. A scenario's own windows are on its page."""
 

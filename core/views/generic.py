@@ -1,4 +1,4 @@
-"""Generic list / detail / create / edit / delete / CSV-export screens that every app reuses.
+"""Generic list / detail / create / edit / delete screens (lists export to CSV and Excel) that every app reuses.
 
 One `ObjectScreens(...)` per model gives its five URLs and their permission checks: the list and
 detail need `view_<model>`, create `add_`, edit `change_`, delete `delete_`. Anonymous users are
@@ -9,7 +9,6 @@ are `ServiceScreens` with "New" and "Edit" pages that are `ServiceFormView`s, an
 detail pages are `Command`s posted to a `command_view`.
 """
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,23 +16,24 @@ from typing import Any
 
 from auditlog.models import LogEntry
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, URLPattern, path, reverse
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
+from django_tables2 import RequestConfig, SingleTableMixin, Table
 
-from core.formatting import spreadsheet_safe, trim_decimal
+from core.exports import EXPORTERS, table_rows
+from core.formatting import trim_decimal
 from core.forms import add_service_errors
 from core.navigation import object_links_for
 
@@ -58,14 +58,46 @@ class ModelPermissionMixin(LoginRequiredMixin, PermissionRequiredMixin):
         return [f"{meta.app_label}.{self.action}_{meta.model_name}"]
 
 
-class _Echo:
-    """A file-like object whose write() returns the line, for streaming CSV rows."""
+def filtered_rows(view: FilterView) -> QuerySet:
+    """A FilterView's rows as its page shows them: invalid filters show nothing rather than everything."""
+    filterset = view.get_filterset(view.get_filterset_class())
+    if not filterset.is_bound or filterset.is_valid() or not view.get_strict():
+        return filterset.qs
+    return filterset.queryset.none()
 
-    def write(self, value: str) -> str:
-        return value
+
+class TableExportMixin:
+    """`?export=csv` or `?export=xlsx` on a django-tables2 list page: every row of the page's queryset (all
+    pages, in the page's sort order) in the table's columns (less those `exclude_from_export`), as a file. A
+    FilterView's filters apply: see ObjectListView."""
+
+    export_title: Any = ""  # the file's name and the sheet's title; default: the model's plural name
+
+    def get(self, request, *args, **kwargs):
+        export = request.GET.get("export", "")
+        if export not in EXPORTERS:
+            return super().get(request, *args, **kwargs)
+        title = str(self.export_title or self.model._meta.verbose_name_plural)
+        rows = table_rows(self.get_export_table(), typed=export == "xlsx")
+        return EXPORTERS[export](rows, slugify(title), capfirst(title))
+
+    def get_export_table(self) -> Table:
+        table = self.get_table_class()(self.get_export_queryset(), **self.get_table_kwargs())
+        RequestConfig(self.request, paginate=False).configure(table)
+        return table
+
+    def get_export_queryset(self) -> QuerySet:
+        return self.get_queryset()
 
 
-class ObjectListView(ModelPermissionMixin, SingleTableMixin, FilterView):
+class PageTableExportMixin(TableExportMixin):
+    """TableExportMixin for a page (a report) that makes its one table in get_context_data, as `table`."""
+
+    def get_export_table(self) -> Table:
+        return self.get_context_data(**self.kwargs)["table"]
+
+
+class ObjectListView(TableExportMixin, ModelPermissionMixin, SingleTableMixin, FilterView):
     template_name = "generic/object_list.html"
     screens: "ObjectScreens | None" = None
 
@@ -78,28 +110,8 @@ class ObjectListView(ModelPermissionMixin, SingleTableMixin, FilterView):
             return ["generic/_object_list_results.html"]
         return [self.template_name]
 
-    def get(self, request, *args, **kwargs):
-        if request.GET.get("export") == "csv":
-            return self.export_csv()
-        return super().get(request, *args, **kwargs)
-
-    def export_csv(self) -> StreamingHttpResponse:
-        """The whole filtered list, all pages, as CSV."""
-        filterset = self.get_filterset(self.get_filterset_class())
-        # As the list page does: invalid filters show nothing rather than everything.
-        if not filterset.is_bound or filterset.is_valid() or not self.get_strict():
-            queryset = filterset.qs
-        else:
-            queryset = filterset.queryset.none()
-        table = self.table_class(queryset)
-        writer = csv.writer(_Echo())
-        response = StreamingHttpResponse(
-            (writer.writerow([spreadsheet_safe(cell) for cell in row]) for row in table.as_values()),
-            content_type="text/csv; charset=utf-8",
-        )
-        name = slugify(self.model._meta.verbose_name_plural)
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
+    def get_export_queryset(self) -> QuerySet:
+        return filtered_rows(self)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -434,15 +446,18 @@ def commands_for(
 
 def command_view(model: type[models.Model], commands: dict[str, Command]) -> Callable[..., HttpResponse]:
     """The POST endpoint of a detail page's buttons, `<prefix>/<pk>/<command>/`: back to the record's page
-    with the outcome as a message."""
+    with the outcome as a message. Who may not view the records gets a 403 before anything is looked up, so
+    the answer never tells whether a record exists; an unknown command is a 404."""
+    view_permission = f"{model._meta.app_label}.view_{model._meta.model_name}"
 
     @login_required
+    @permission_required(view_permission, raise_exception=True)
     @require_POST
     def view(request, pk, command):
-        record = get_object_or_404(model, pk=pk)
         chosen = commands.get(command)
         if chosen is None:
-            return redirect(record)
+            raise Http404(command)
+        record = get_object_or_404(model, pk=pk)
         if not request.user.has_perms(chosen.permissions):
             messages.error(request, _("Your role cannot do this."))
             return redirect(record)
@@ -455,4 +470,5 @@ def command_view(model: type[models.Model], commands: dict[str, Command]) -> Cal
             messages.success(request, str(chosen.success) if chosen.success else result)
         return redirect(record)
 
+    view.commands = commands  # what the page's buttons may post (tests walk them)
     return view

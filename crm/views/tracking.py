@@ -3,10 +3,12 @@
 customer sees it through the portal."""
 
 from django.urls import path
+from django.utils.translation import gettext as _
 from django.views import generic
 from django_filters.views import FilterView
 
-from core.views.generic import ModelPermissionMixin
+from core.exports import EXPORTERS
+from core.views.generic import ModelPermissionMixin, filtered_rows
 from crm.selectors.tracking import OPEN_STATES, order_tracking, orders_tracked, tracked_orders
 from erp.filtersets.sales import SalesOrderFilterSet
 from erp.models import SalesOrder
@@ -26,6 +28,39 @@ class OrderTrackingListView(ModelPermissionMixin, FilterView):
         if not self.request.GET.getlist("state"):
             orders = orders.filter(state__in=OPEN_STATES)
         return orders
+
+    def get(self, request, *args, **kwargs):
+        export = request.GET.get("export", "")
+        if export in EXPORTERS:
+            return EXPORTERS[export](self.export_rows(), "order-tracking", _("Order tracking"))
+        return super().get(request, *args, **kwargs)
+
+    def export_rows(self):
+        """The page's columns for every order the filters keep (all pages), tracked together."""
+        yield [
+            _("Order"),
+            _("Customer"),
+            _("Customer name"),
+            _("Their reference"),
+            _("Requested"),
+            _("Promised"),
+            _("Status"),
+            _("Production %"),
+            _("Shipped with"),
+        ]
+        for tracking in orders_tracked(filtered_rows(self)):
+            order = tracking.order
+            yield [
+                order.number,
+                order.customer.code,
+                order.customer.name,
+                order.customer_reference,
+                order.requested_date,
+                order.promised_date,
+                tracking.status_label,
+                tracking.percent_done,
+                "; ".join(f"{s.carrier} {s.tracking_number}".strip() for s in tracking.shipped_with),
+            ]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views import generic
 from django.views.decorators.http import require_POST
 
+from core.exports import xlsx_response
 from core.formatting import spreadsheet_safe
 from core.forms import add_service_errors
 from core.models import WorkCenter
@@ -32,6 +33,7 @@ from core.views.generic import (
     ModelPermissionMixin,
     ObjectDetailView,
     ObjectScreens,
+    PageTableExportMixin,
     ServiceFormView,
     ServiceScreens,
     command_view,
@@ -281,8 +283,9 @@ class RosterPlanView(ModelPermissionMixin, generic.FormView):
 # --- Qualifications about to expire ------------------------------------------------------------------------------
 
 
-class ExpiringQualificationsView(ModelPermissionMixin, generic.TemplateView):
+class ExpiringQualificationsView(PageTableExportMixin, ModelPermissionMixin, generic.TemplateView):
     model = Qualification
+    export_title = gettext_lazy("Qualifications about to expire")
     template_name = "erp/people/qualification_expiring.html"
 
     def get_context_data(self, **kwargs):
@@ -342,7 +345,7 @@ def _csv_rows(report: selectors.LaborReport, by: str):
 
 class LaborReportView(ModelPermissionMixin, generic.TemplateView):
     """Labor hours and cost per employee, department and month for a period, with utilization (booked
-    hours / hours present); each table as CSV (`?export=csv&by=employee|department|month`)."""
+    hours / hours present); each table as CSV or a workbook (`?export=csv|xlsx&by=employee|department|month`)."""
 
     model = LaborBooking
     template_name = "erp/people/labor_report.html"
@@ -358,12 +361,16 @@ class LaborReportView(ModelPermissionMixin, generic.TemplateView):
         return forms.LaborReportForm(data)
 
     def get(self, request, *args, **kwargs):
-        if request.GET.get("export") == "csv" and self.form.is_valid():
+        export = request.GET.get("export")
+        if export in ("csv", "xlsx") and self.form.is_valid():
             by = request.GET.get("by", "employee")
             if by not in CSV_COLUMNS:
                 by = "employee"
             data = self.form.cleaned_data
             report = selectors.labor_report(start=data["start"], end=data["end"])
+            if export == "xlsx":
+                rows = [CSV_COLUMNS[by], *_csv_rows(report, by)]
+                return xlsx_response(rows, f"labor-{by}-{data['start']}-{data['end']}")
             response = HttpResponse(content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = f'attachment; filename="labor-{by}-{data["start"]}-{data["end"]}.csv"'
             writer = csv.writer(response)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
 
+from core.exports import xlsx_response
 from core.formatting import format_quantity, spreadsheet_safe
 from core.navigation import MenuItem
 from core.views.generic import ModelPermissionMixin
@@ -131,7 +132,8 @@ def recall_rows(recall: Recall) -> Iterator[list]:
 
 
 class LotRecallView(GenealogyPage):
-    """Everything made from a suspect lot that is still somewhere, and where; `?export=csv` as a file."""
+    """Everything made from a suspect lot that is still somewhere, and where; `?export=csv` or `?export=xlsx`
+    as a file."""
 
     template_name = "mes/genealogy/recall.html"
 
@@ -140,9 +142,11 @@ class LotRecallView(GenealogyPage):
         return get_object_or_404(Lot.objects.select_related("item__uom"), pk=self.kwargs["pk"])
 
     def get(self, request, *args, **kwargs):
+        name = slugify(f"recall {self.lot.item.code} {self.lot.code}")
+        if request.GET.get("export") == "xlsx":
+            return xlsx_response(recall_rows(recall_list(lot=self.lot)), name, _("Recall list"))
         if request.GET.get("export") == "csv":
             response = HttpResponse(content_type="text/csv; charset=utf-8")
-            name = slugify(f"recall {self.lot.item.code} {self.lot.code}")
             response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
             # Codes and names are typed by people: a cell that starts like a formula must stay text.
             csv.writer(response).writerows(
@@ -157,6 +161,7 @@ class LotRecallView(GenealogyPage):
             lot=self.lot,
             recall=recall_list(lot=self.lot),
             csv_url=f"{reverse('mes:lot_recall', args=[self.lot.pk])}?export=csv",
+            xlsx_url=f"{reverse('mes:lot_recall', args=[self.lot.pk])}?export=xlsx",
         )
         return context
 

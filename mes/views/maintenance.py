@@ -30,6 +30,7 @@ from core.views.generic import (
     Command,
     ModelPermissionMixin,
     ObjectDetailView,
+    PageTableExportMixin,
     QueryPrefillMixin,
     ServiceFormView,
     ServiceScreens,
@@ -273,10 +274,11 @@ class MaintenanceRequestCreateView(QueryPrefillMixin, ServiceFormView):
 # --- Reliability --------------------------------------------------------------------------------------------
 
 
-class ReliabilityView(ModelPermissionMixin, generic.TemplateView):
+class ReliabilityView(PageTableExportMixin, ModelPermissionMixin, generic.TemplateView):
     """MTBF and MTTR per machine over whole days (the last 30 unless asked), of one work center if asked."""
 
     model = MaintenanceOrder
+    export_title = gettext_lazy("Machine reliability")
     template_name = "mes/maintenance/reliability.html"
 
     def get_context_data(self, **kwargs):

@@ -22,6 +22,7 @@ from core.views.generic import (
     ModelPermissionMixin,
     ObjectDetailView,
     ObjectScreens,
+    PageTableExportMixin,
     command_view,
     commands_for,
 )
@@ -96,7 +97,7 @@ def _chart(scorecards: list[Scorecard]) -> dict:
     }
 
 
-class SupplierScorecardsView(ModelPermissionMixin, generic.TemplateView):
+class SupplierScorecardsView(PageTableExportMixin, ModelPermissionMixin, generic.TemplateView):
     """A supplier's months: its standing, the trend of the last twelve, and the table of them all."""
 
     model = Scorecard
