@@ -7,7 +7,11 @@ class ApsConfig(AppConfig):
     verbose_name = "APS"
 
     def ready(self):
+        from aps.dashboards import PANELS
         from aps.views import mrp, planning, promise, scheduling
+        from core.dashboards import register_panels
         from core.navigation import Menu, register_menu
+
+        register_panels(*PANELS)
 
         register_menu(Menu(_("Planning"), (*mrp.MENU, *planning.MENU, *scheduling.MENU, *promise.MENU)))

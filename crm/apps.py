@@ -9,12 +9,56 @@ def _pipeline_defaults(**kwargs):
     pipeline_defaults_ensure()
 
 
+def _register_search() -> None:
+    from core.search import SearchKind, register_search
+
+    account = ("account__code", "account__name")
+    register_search(
+        SearchKind(
+            "quotes",
+            _("Quotes"),
+            "crm.quote",
+            codes=("number",),
+            texts=(*account, "customer_reference"),
+            details=("account.name", "get_state_display"),
+            select_related=("account",),
+        )
+    )
+    register_search(
+        SearchKind(
+            "opportunities",
+            _("Opportunities"),
+            "crm.opportunity",
+            codes=("number",),
+            texts=("name", *account),
+            details=("account.name", "get_state_display"),
+            select_related=("account",),
+        )
+    )
+    register_search(
+        SearchKind(
+            "service_cases",
+            _("Service cases"),
+            "crm.servicecase",
+            codes=("number",),
+            texts=("subject", "serial", *account),
+            details=("account.name", "serial", "get_state_display"),
+            select_related=("account",),
+        )
+    )
+
+
 class CrmConfig(AppConfig):
     name = "crm"
     verbose_name = "CRM"
 
     def ready(self):
+        from core.dashboards import register_panels
         from core.navigation import Menu, MenuItem, ObjectLink, model_item, register_menu, register_object_link
+        from crm.dashboards import PANELS
+
+        register_panels(*PANELS)
+        _register_search()
 
         register_menu(
             Menu(

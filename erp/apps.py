@@ -9,13 +9,57 @@ def _after_migrate(**kwargs):
     default_chart_load()
 
 
+def _register_search() -> None:
+    from core.search import SearchKind, register_search
+
+    def order(key, label, model, partner):
+        return SearchKind(
+            key,
+            label,
+            model,
+            codes=("number",),
+            texts=(f"{partner}__code", f"{partner}__name", f"{partner}_reference"),
+            details=(f"{partner}.name", "get_state_display"),
+            select_related=(partner,),
+        )
+
+    register_search(order("sales_orders", _("Sales orders"), "erp.salesorder", "customer"))
+    register_search(order("purchase_orders", _("Purchase orders"), "erp.purchaseorder", "supplier"))
+    register_search(
+        SearchKind(
+            "production_orders",
+            _("Production orders"),
+            "erp.productionorder",
+            codes=("number",),
+            texts=("item__code", "item__name"),
+            details=("item.name", "get_state_display"),
+            select_related=("item",),
+        )
+    )
+    register_search(
+        SearchKind(
+            "invoices",
+            _("Invoices"),
+            "erp.invoice",
+            codes=("number",),
+            texts=("partner__code", "partner__name", "supplier_reference"),
+            details=("partner.name", "get_kind_display", "get_state_display"),
+            select_related=("partner",),
+        )
+    )
+
+
 class ErpConfig(AppConfig):
     name = "erp"
     verbose_name = "ERP"
 
     def ready(self):
         import erp.handlers  # noqa: F401  (subscribes ERP to the lower apps' events)
+        from core.dashboards import register_panels
         from core.navigation import Menu, MenuItem, model_item, register_menu
+        from erp.dashboards import PANELS
+
+        register_panels(*PANELS)
         from erp import eco_impact
         from plm.impact import register_impact_provider
 
@@ -36,6 +80,7 @@ class ErpConfig(AppConfig):
             )
         )
         register_menu(Menu(_("Purchasing"), (model_item(_("Purchase orders"), "erp.purchaseorder"),)))
+        _register_search()
         register_menu(
             Menu(
                 _("Production"),

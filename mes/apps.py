@@ -7,8 +7,12 @@ class MesConfig(AppConfig):
     verbose_name = "MES"
 
     def ready(self):
+        from core.dashboards import register_panels
         from core.navigation import Menu, ObjectLink, register_menu, register_object_link
+        from mes.dashboards import PANELS
         from mes.views import execution, genealogy, maintenance, oee, quality, tablet
+
+        register_panels(*PANELS)
 
         register_menu(Menu(_("Shop floor"), (*execution.MENU, *tablet.MENU, *oee.MENU, *genealogy.MENU)))
         register_menu(Menu(_("Quality"), quality.MENU))

@@ -8,7 +8,11 @@ class SrmConfig(AppConfig):
 
     def ready(self):
         import srm.handlers  # noqa: F401  (subscribes SRM to ERP's events)
+        from core.dashboards import register_panels
         from core.navigation import Menu, ObjectLink, model_item, register_menu, register_object_link
+        from srm.dashboards import PANELS
+
+        register_panels(*PANELS)
         from srm.views import asns, scorecards, suppliers
 
         register_menu(Menu(_("Purchasing"), suppliers.MENU))

@@ -9,12 +9,61 @@ def _after_migrate(**kwargs):
     virtual_locations_load()
 
 
+def _register_search() -> None:
+    from django.db.models import Q
+
+    from core.choices import Tracking
+    from core.search import SearchKind, register_search
+
+    # Lots and serial numbers are both wms.Lot: a serial is a lot of a serial-tracked item.
+    def lots(key, label, where):
+        return SearchKind(
+            key,
+            label,
+            "wms.lot",
+            codes=("code",),
+            texts=("supplier_lot", "item__code", "item__name"),
+            details=("item.name", "expiry_date"),
+            select_related=("item",),
+            where=where,
+        )
+
+    register_search(lots("lots", _("Lots"), ~Q(item__tracking=Tracking.SERIAL)))
+    register_search(lots("serials", _("Serial numbers"), Q(item__tracking=Tracking.SERIAL)))
+    register_search(
+        SearchKind(
+            "receipts",
+            _("Receipts"),
+            "wms.receipt",
+            codes=("number",),
+            texts=("reference", "asn_number", "supplier__code", "supplier__name"),
+            details=("supplier.name", "get_state_display"),
+            select_related=("supplier",),
+        )
+    )
+    register_search(
+        SearchKind(
+            "shipments",
+            _("Shipments"),
+            "wms.shipment",
+            codes=("number",),
+            texts=("tracking_number", "carrier"),
+            details=("carrier", "tracking_number"),
+        )
+    )
+
+
 class WmsConfig(AppConfig):
     name = "wms"
     verbose_name = "WMS"
 
     def ready(self):
+        from core.dashboards import register_panels
         from core.navigation import Menu, MenuItem, ObjectLink, model_item, register_menu, register_object_link
+        from wms.dashboards import PANELS
+
+        register_panels(*PANELS)
+        _register_search()
 
         # The virtual locations exist in every database, and again after a test-database flush.
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="wms.after_migrate")
