@@ -6,7 +6,6 @@ keyboard (type, Enter). The screenshot of the machine screen goes to docs/screen
 
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 from django.urls import reverse
 
@@ -14,29 +13,13 @@ from core.roles import Role
 from erp.choices import OperationState
 from mes.choices import EventKind
 from mes.models import ProductionEvent
+from tests.browser import CHROMIUM, playwright_session  # noqa: F401  (the fixture; others import both from here)
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = Path(settings.BASE_DIR) / "docs" / "screenshots" / "mes-tablet.png"
 TABLET_SIZE = {"width": 1280, "height": 800}
 
 
-@pytest.fixture
-def playwright_session():
-    """Playwright's session maker, once Chromium is known to be there. Playwright runs an event loop in
-    the test's thread: the database is set up before the session and read after it."""
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: the browser test needs Debian's Chromium. `make test` installs it "
-            "(apt-get install -y chromium, as root)."
-        )
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("Playwright is missing: install the dev extras (pip install '.[dev]').")
-    return sync_playwright
-
-
-def test_start_count_complete_on_the_tablet(live_server, floor, make_user, playwright_session):
+def test_start_count_complete_on_the_tablet(live_server, floor, make_user, playwright_session):  # noqa: F811
     make_user(Role.OPERATOR, username="tablet-assy")
     operation = floor.order("5").operations.get(seq=10)
     with playwright_session() as playwright:
