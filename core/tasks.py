@@ -1,7 +1,4 @@
-from datetime import timedelta
-
 from celery import shared_task
-from django.conf import settings
 
 from core.services import dataio, events, idempotency, progress, webhooks
 
@@ -22,8 +19,8 @@ def dispatch_pending_events() -> int:
 
 @shared_task(name="core.tasks.fail_stale_task_runs")
 def fail_stale_task_runs() -> int:
-    """Runs whose worker was killed at the hard time limit are never redelivered: mark them failed."""
-    return progress.task_run_fail_stale(older_than=timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 300))
+    """Runs still marked running whose worker died (killed, lost, stopped at the hard time limit): failed."""
+    return progress.task_run_fail_orphaned()
 
 
 @shared_task(name="core.tasks.import_data")

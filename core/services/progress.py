@@ -9,13 +9,14 @@ and, on the worker:
         task_run_execute(run_id=run_id, work=lambda run, report: services.mrp_run(**run.params, progress=report))
 """
 
+import contextlib
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from celery import current_app
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,12 +31,22 @@ logger = logging.getLogger(__name__)
 ProgressReporter = Callable[[int, str], None]
 
 QUEUE_UNAVAILABLE = "The task queue is not reachable right now; nothing was started. Try again in a minute."
-WORKER_LOST = "The worker running this job stopped before it finished; nothing of it was kept. Start it again."
-TIMED_OUT = "The job did not finish within its time limit and was stopped; nothing of it was kept."
+WORKER_LOST = (
+    "The worker running this job stopped before it finished (killed, lost, or over its time limit); "
+    "nothing of it was kept. Start it again."
+)
+# A running job holds a session-level advisory lock of this class, keyed by its run, on its worker's database
+# connection: PostgreSQL releases it when the worker's process dies, so a free lock means an orphaned run.
+RUN_LOCK_CLASS = 0x54_52  # "TR"
 
 
 def task_run_start(*, task_name: str, title: str, params: dict[str, Any], user: Any = None) -> TaskRun:
-    """Create a run and queue its task once the caller's transaction commits."""
+    """Create a run and queue its task once the caller's transaction commits.
+
+    Refused (ValidationError, code "queue_unavailable") while the broker does not answer, so nothing is
+    left waiting for a worker that will never hear of it; should the broker go away between this check and
+    the commit, the run is marked failed with the same message."""
+    _queue_check()
     run = TaskRun.objects.create(
         task_name=task_name,
         title=title,
@@ -44,6 +55,15 @@ def task_run_start(*, task_name: str, title: str, params: dict[str, Any], user: 
     )
     transaction.on_commit(lambda: _enqueue(run))
     return run
+
+
+def _queue_check() -> None:
+    try:
+        with current_app.connection_for_write() as broker:
+            broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0)
+    except Exception as exc:
+        logger.warning("The task queue does not answer: %s", exc)
+        raise ValidationError(QUEUE_UNAVAILABLE, code="queue_unavailable") from exc
 
 
 def _enqueue(run: TaskRun) -> None:
@@ -78,13 +98,30 @@ def _finish(run_id: Any, *, status: str, result: Any = None, error: str = "") ->
             )
 
 
-def task_run_fail_stale(*, older_than: timedelta) -> int:
-    """Fail runs still marked running long after any worker could still be on them (killed at the hard limit)."""
-    stale = TaskRun.objects.filter(status=TaskRunStatus.RUNNING, started_at__lt=timezone.now() - older_than)
-    run_ids = list(stale.values_list("pk", flat=True))
-    for run_id in run_ids:
-        _finish(run_id, status=TaskRunStatus.FAILED, error=TIMED_OUT)
-    return len(run_ids)
+def _run_lock_try(run_id: Any) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", [RUN_LOCK_CLASS, str(run_id)])
+        return cursor.fetchone()[0]
+
+
+def _run_lock_release(run_id: Any) -> None:
+    # A connection lost meanwhile (the database restarted) took the lock with it.
+    with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [RUN_LOCK_CLASS, str(run_id)])
+
+
+def task_run_fail_orphaned() -> int:
+    """Fail the runs marked running whose worker is gone (killed, its machine lost, stopped at the hard time
+    limit): nobody holds their lock any more. The Celery beat sweep, every minute."""
+    failed = 0
+    for run_id in TaskRun.objects.filter(status=TaskRunStatus.RUNNING).values_list("pk", flat=True):
+        if _run_lock_try(run_id):
+            try:
+                _finish(run_id, status=TaskRunStatus.FAILED, error=WORKER_LOST)
+                failed += 1
+            finally:
+                _run_lock_release(run_id)
+    return failed
 
 
 def task_run_report(*, run_id: Any, percent: int, message: str = "") -> None:
@@ -108,26 +145,32 @@ def task_run_report(*, run_id: Any, percent: int, message: str = "") -> None:
 def task_run_execute(*, run_id: Any, work: Callable[[TaskRun, ProgressReporter], Any]) -> None:
     """Run `work(run, report)` for a queued run, recording its outcome.
 
-    Runs are executed at most once: a redelivered message (acks_late after a worker died) finds the
-    run already marked running and marks it failed instead of running it twice over a half-result.
-    `work` must do its writes in one transaction, so a failure leaves the previous result intact.
+    Runs are executed at most once. The run's lock is held while it runs, so a message delivered again
+    (acks_late: the worker died, or Redis's visibility timeout passed) while its run is still going on
+    elsewhere does nothing, and one whose run's worker died marks the run failed rather than running it a
+    second time. `work` must do its writes in one transaction, so a failure leaves the previous result intact.
     """
-    claimed = TaskRun.objects.filter(pk=run_id, status=TaskRunStatus.PENDING).update(
-        status=TaskRunStatus.RUNNING, started_at=timezone.now(), message=_("Started")
-    )
-    if not claimed:
-        if TaskRun.objects.filter(pk=run_id, status=TaskRunStatus.RUNNING).exists():
-            _finish(run_id, status=TaskRunStatus.FAILED, error=WORKER_LOST)
-        return
-    run = TaskRun.objects.get(pk=run_id)
-
-    def report(percent: int, message: str = "") -> None:
-        task_run_report(run_id=run_id, percent=percent, message=message)
-
+    if not _run_lock_try(run_id):
+        return  # running on another worker right now
     try:
-        result = work(run, report)
-    except Exception as exc:
-        logger.exception("Task run %s failed", run_id)
-        _finish(run_id, status=TaskRunStatus.FAILED, error=str(exc) or exc.__class__.__name__)
-        return
-    _finish(run_id, status=TaskRunStatus.SUCCEEDED, result=result)
+        claimed = TaskRun.objects.filter(pk=run_id, status=TaskRunStatus.PENDING).update(
+            status=TaskRunStatus.RUNNING, started_at=timezone.now(), message=_("Started")
+        )
+        if not claimed:
+            if TaskRun.objects.filter(pk=run_id, status=TaskRunStatus.RUNNING).exists():
+                _finish(run_id, status=TaskRunStatus.FAILED, error=WORKER_LOST)
+            return
+        run = TaskRun.objects.get(pk=run_id)
+
+        def report(percent: int, message: str = "") -> None:
+            task_run_report(run_id=run_id, percent=percent, message=message)
+
+        try:
+            result = work(run, report)
+        except Exception as exc:
+            logger.exception("Task run %s failed", run_id)
+            _finish(run_id, status=TaskRunStatus.FAILED, error=str(exc) or exc.__class__.__name__)
+            return
+        _finish(run_id, status=TaskRunStatus.SUCCEEDED, result=result)
+    finally:
+        _run_lock_release(run_id)

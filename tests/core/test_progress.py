@@ -109,23 +109,22 @@ def test_the_progress_partial_polls_until_the_run_finishes(client_as, api_as):
 
 
 @pytest.mark.django_db
-def test_runs_killed_at_the_hard_time_limit_are_failed_by_the_sweep():
-    from datetime import timedelta
-
-    from django.utils import timezone
+def test_runs_whose_worker_died_are_failed_by_the_sweep_and_live_ones_left_alone():
+    from django.db import connections
 
     from core.tasks import fail_stale_task_runs
 
-    long_ago = timezone.now() - timedelta(days=1)
-    stale = TaskRun.objects.create(task_name="t", title="Stuck", status=TaskRunStatus.RUNNING, started_at=long_ago)
-    fresh = TaskRun.objects.create(
-        task_name="t", title="Working", status=TaskRunStatus.RUNNING, started_at=timezone.now()
-    )
-    assert fail_stale_task_runs() == 1
-    stale.refresh_from_db()
-    fresh.refresh_from_db()
-    assert stale.status == TaskRunStatus.FAILED and stale.error == progress.TIMED_OUT
-    assert fresh.status == TaskRunStatus.RUNNING
+    orphaned = TaskRun.objects.create(task_name="t", title="Stuck", status=TaskRunStatus.RUNNING)
+    live = TaskRun.objects.create(task_name="t", title="Working", status=TaskRunStatus.RUNNING)
+    worker = connections.create_connection("default")  # the live run's worker holds its run's lock
+    with worker.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", [progress.RUN_LOCK_CLASS, str(live.pk)])
+        assert fail_stale_task_runs() == 1
+    worker.close()
+    orphaned.refresh_from_db()
+    live.refresh_from_db()
+    assert orphaned.status == TaskRunStatus.FAILED and orphaned.error == progress.WORKER_LOST
+    assert live.status == TaskRunStatus.RUNNING
 
 
 @pytest.mark.django_db(transaction=True)
