@@ -10,6 +10,14 @@ from celery import current_task
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
+def current_context_id() -> str | None:
+    """The id of the request or task running now. django-auditlog files it as each change's correlation id
+    (AUDITLOG_CID_GETTER), so an audited change leads to the request log line of the API call that made
+    it: who, with which token, from where, answered how."""
+    task = current_task
+    return request_id_var.get() or (task.request.id if task else None)
+
+
 class ContextFilter(logging.Filter):
     """Adds `request_id` and `task_id` (None outside a request or a task) to every record, and for text logs
     `context`: whichever of them there is, else "-"."""

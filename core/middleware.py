@@ -37,6 +37,8 @@ class RequestIdMiddleware:
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                     "user_id": user.pk if user is not None and user.is_authenticated else None,
+                    # A scoped API token by its prefix (the key itself is never logged).
+                    "token": getattr(getattr(request, "auth", None), "prefix", None),
                 },
             )
         finally:

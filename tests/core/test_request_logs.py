@@ -7,10 +7,15 @@ import logging
 import logging.config
 
 import pytest
+from auditlog.models import LogEntry
 from celery import shared_task
 from django.conf import settings
+from rest_framework.test import APIClient
 
 from core.logs import ContextFilter
+from core.models import Item
+from core.roles import Role
+from core.services.tokens import api_token_create
 
 
 @pytest.fixture
@@ -38,6 +43,26 @@ def test_a_request_logs_a_json_line_with_its_request_id(client, json_lines):
     assert line["request_id"] == "lb-7f3a9c21-0001" and line["task_id"] is None
     assert (line["level"], line["method"], line["path"], line["status"]) == ("INFO", "GET", "/health/live", 200)
     assert line["message"] == "GET /health/live 200" and "time" in line
+
+
+@pytest.mark.django_db
+def test_an_api_write_is_audited_under_its_request_id_and_logged_with_its_token(make_user, json_lines):
+    user = make_user(Role.ENGINEER)
+    token, key = api_token_create(user=user, name="PLM bridge", scopes=["core:write"])
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    created = api.post(
+        "/api/v1/core/items/",
+        {"code": "KT-200", "name": "Kettle", "uom": "ea"},
+        format="json",
+        HTTP_X_REQUEST_ID="bridge-run-42",
+    )
+    assert created.status_code == 201
+    change = LogEntry.objects.get_for_object(Item.objects.get(code="KT-200")).get()
+    assert (change.actor, change.cid) == (user, "bridge-run-42")
+    (line,) = [line for line in json_lines() if line["logger"] == "takt.request"]
+    assert (line["request_id"], line["user_id"], line["token"]) == ("bridge-run-42", user.pk, token.prefix)
+    assert (line["method"], line["status"]) == ("POST", 201)
 
 
 @pytest.mark.django_db
