@@ -529,12 +529,14 @@ def test_the_closed_loop_from_a_won_quote_to_a_paid_invoice_and_a_traced_kettle(
             "erp.sales_order.confirmed",  # 1. the quote accepted
             "core.task_run.finished",  # 2. MRP
             "erp.purchase_order.sent",  # 3.
+            "srm.asn.announced",  # the supplier's ASN
             *["wms.goods.received"] * 4,  # 4. one a receipt line
             "wms.receipt.closed",
             "erp.production_order.released",  # 5.
             "core.task_run.finished",  # the schedule solved
             "erp.production_order.completed",  # 6. and 7.
             "wms.shipment.shipped",  # 8.
+            *["erp.invoice.posted", "erp.payment.registered"] * 2,  # 9. the customer's, then the supplier's
         ]
         assert steps.count("wms.stock.moved") == StockMove.objects.count()
         for event_id in DomainEvent.objects.filter(dispatched_at__isnull=True).values_list("pk", flat=True):

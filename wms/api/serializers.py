@@ -566,7 +566,9 @@ class QualityDecisionSerializer(StrictInputMixin, serializers.Serializer):
         if missing:
             message = _("%(warehouse)s has no %(places)s.") % {
                 "warehouse": warehouse.code,
-                "places": _(" and no ").join(Warehouse._meta.get_field(name).verbose_name for name in missing),
+                "places": str(_(" and no ")).join(
+                    str(Warehouse._meta.get_field(name).verbose_name) for name in missing
+                ),
             }
             raise serializers.ValidationError({"warehouse": message}, code="no_quality_location")
         attrs["lot"] = lot_of(attrs["item"], attrs["lot"])
