@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import generic
 from django.views.decorators.http import require_POST
 
@@ -241,14 +242,15 @@ class EcoDetailView(ObjectDetailView):
 
 
 ECO_COMMANDS = {
-    "submit": (changes.eco_submit, "plm.change_engineeringchangeorder", _("Submitted for review.")),
-    "release": (changes.eco_release, "plm.change_engineeringchangeorder", _("Released.")),
-    "reopen": (changes.eco_reopen, "plm.change_engineeringchangeorder", _("Reopened for rework.")),
-    "cancel": (changes.eco_cancel, "plm.change_engineeringchangeorder", _("Cancelled.")),
+    "submit": (changes.eco_submit, "plm.change_engineeringchangeorder", gettext_lazy("Submitted for review.")),
+    "release": (changes.eco_release, "plm.change_engineeringchangeorder", gettext_lazy("Released.")),
+    "reopen": (changes.eco_reopen, "plm.change_engineeringchangeorder", gettext_lazy("Reopened for rework.")),
+    "cancel": (changes.eco_cancel, "plm.change_engineeringchangeorder", gettext_lazy("Cancelled.")),
 }
 
 
 @login_required
+@permission_required("plm.view_engineeringchangeorder", raise_exception=True)
 @require_POST
 def eco_command(request, pk, command):
     eco = get_object_or_404(models.EngineeringChangeOrder, pk=pk)

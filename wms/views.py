@@ -6,7 +6,7 @@ Every change of stock is a call to wms.services: a refusal is shown on the page 
 from decimal import Decimal
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Sum
@@ -646,6 +646,7 @@ class QualityHoldView(ModelPermissionMixin, generic.TemplateView):
 
 
 @login_required
+@permission_required("wms.view_quant", raise_exception=True)
 @require_POST
 def quality_decide(request, pk, decision):
     back = reverse("wms:quality_hold")

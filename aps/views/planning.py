@@ -10,7 +10,7 @@ import datetime
 from decimal import Decimal
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -167,6 +167,7 @@ class ForecastDetailView(ObjectDetailView):
 
 
 @login_required
+@permission_required("aps.view_demandforecastperiod", raise_exception=True)
 @require_POST
 def forecast_period_adjust_view(request, pk):
     period = get_object_or_404(DemandForecastPeriod.objects.select_related("forecast"), pk=pk)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
@@ -402,6 +402,7 @@ def _refused(*reasons: str, status: int = 400) -> JsonResponse:
 
 
 @login_required
+@permission_required("aps.view_scheduleoperation", raise_exception=True)
 @require_POST
 def operation_move_view(request, pk):
     """A bar dropped on the Gantt: JSON `{"machine": id, "start": ISO time}` in, the chart's data out, or
@@ -518,6 +519,7 @@ def _family_key(family) -> tuple[int, str]:
 
 
 @login_required
+@permission_required("aps.view_changeover", raise_exception=True)
 @require_POST
 def changeover_delete_view(request, pk):
     row = get_object_or_404(Changeover.objects.select_related("work_center"), pk=pk)
@@ -568,6 +570,7 @@ class MachineWindowListView(TableExportMixin, ModelPermissionMixin, SingleTableM
 
 
 @login_required
+@permission_required("aps.view_machinewindow", raise_exception=True)
 @require_POST
 def machine_window_delete_view(request, pk):
     window = get_object_or_404(MachineWindow.objects.select_related("machine"), pk=pk, schedule__isnull=True)

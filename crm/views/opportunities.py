@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,6 +22,7 @@ from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import generic
 from django.views.decorators.http import require_POST
 
@@ -106,6 +107,7 @@ def _opportunity_command(run, success: str):
     column totals; a refusal is a 400 and nothing is written."""
 
     @login_required
+    @permission_required(VIEWERS, raise_exception=True)
     @require_POST
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         opportunity = get_object_or_404(Opportunity, pk=pk)
@@ -176,13 +178,13 @@ def _reopen(request: HttpRequest, opportunity: Opportunity) -> Opportunity:
     return services.opportunity_reopen(opportunity=opportunity, stage=data["stage"], user=request.user)
 
 
-opportunity_move = _opportunity_command(_move, _("Moved %(opportunity)s to %(stage)s."))
+opportunity_move = _opportunity_command(_move, gettext_lazy("Moved %(opportunity)s to %(stage)s."))
 opportunity_win = _opportunity_command(
     lambda request, opportunity: services.opportunity_win(opportunity=opportunity, user=request.user),
-    _("Won %(opportunity)s."),
+    gettext_lazy("Won %(opportunity)s."),
 )
-opportunity_lose = _opportunity_command(_lose, _("Lost %(opportunity)s."))
-opportunity_reopen = _opportunity_command(_reopen, _("Reopened %(opportunity)s in %(stage)s."))
+opportunity_lose = _opportunity_command(_lose, gettext_lazy("Lost %(opportunity)s."))
+opportunity_reopen = _opportunity_command(_reopen, gettext_lazy("Reopened %(opportunity)s in %(stage)s."))
 
 
 # --- The board --------------------------------------------------------------------------------------------------

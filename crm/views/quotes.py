@@ -7,7 +7,7 @@ Every change is a call to crm.services.quotes: a refusal is shown on the page an
 from decimal import Decimal
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils.functional import cached_property
@@ -198,6 +198,7 @@ def _refused_role(request, quote: Quote):
 
 
 @login_required
+@permission_required("crm.view_quote", raise_exception=True)
 @require_POST
 def quote_line_add(request, pk):
     quote = get_object_or_404(Quote, pk=pk)
@@ -214,6 +215,7 @@ def quote_line_add(request, pk):
 
 
 @login_required
+@permission_required("crm.view_quote", raise_exception=True)
 @require_POST
 def quote_line_update(request, pk, line_pk):
     line = get_object_or_404(QuoteLine.objects.select_related("quote"), pk=line_pk, quote_id=pk)
@@ -234,6 +236,7 @@ def quote_line_update(request, pk, line_pk):
 
 
 @login_required
+@permission_required("crm.view_quote", raise_exception=True)
 @require_POST
 def quote_line_remove(request, pk, line_pk):
     line = get_object_or_404(QuoteLine.objects.select_related("quote"), pk=line_pk, quote_id=pk)

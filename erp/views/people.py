@@ -10,7 +10,7 @@ import csv
 import datetime
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponse
@@ -109,6 +109,7 @@ class AttendanceDetailView(ObjectDetailView):
 
 
 @login_required
+@permission_required("erp.view_attendance", raise_exception=True)
 @require_POST
 def attendance_command(request, pk, command):
     attendance = get_object_or_404(Attendance.objects.select_related("employee"), pk=pk)

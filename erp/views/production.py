@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.shortcuts import get_object_or_404, redirect
@@ -182,6 +182,7 @@ def floor_view(name: str):
     floor = FLOOR_FORMS[name]
 
     @login_required
+    @permission_required("erp.view_productionorder", raise_exception=True)
     @require_POST
     def view(request, pk):
         order = get_object_or_404(ProductionOrder.objects.select_related("item__uom"), pk=pk)
@@ -204,6 +205,7 @@ def floor_view(name: str):
 
 
 @login_required
+@permission_required("erp.view_productionorder", raise_exception=True)
 @require_POST
 def production_operation_finish(request, pk, operation_pk):
     operation = get_object_or_404(ProductionOperation.objects.select_related("order"), pk=operation_pk, order_id=pk)

@@ -3,10 +3,8 @@ the buttons that move an order on (send, confirm, cancel, close), and the suppli
 against an order, matched three ways. Every change is one service call: a refusal is shown on the
 page (or on the form) and nothing is written."""
 
-from collections.abc import Callable
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
@@ -42,6 +40,7 @@ from erp.services import purchasing as services
 from erp.tables.purchasing import PurchaseOrderTable
 
 State = PurchaseOrderState
+VIEW = "erp.view_purchaseorder"
 MANAGE = "erp.change_purchaseorder"
 # Entering a supplier invoice is accounts payable's work: it posts to the books.
 INVOICING = ("erp.view_purchaseorder", "erp.add_invoice")
@@ -192,6 +191,7 @@ class PurchaseOrderDetailView(ObjectDetailView):
 
 
 @login_required
+@permission_required(VIEW, raise_exception=True)
 @require_POST
 def purchase_order_confirm(request, pk):
     order = get_object_or_404(PurchaseOrder, pk=pk)
@@ -219,47 +219,66 @@ def purchase_order_confirm(request, pk):
 # --- Lines of a draft ---------------------------------------------------------------------------------------------
 
 
-def _line_call(request, order: PurchaseOrder, call: Callable[[], object], success: str):
-    if not request.user.has_perm(MANAGE):
-        messages.error(request, _("Your role cannot do this."))
-        return redirect(order)
-    return run_service(request, call, success, order.get_absolute_url())
+# Who may not see orders gets a 403 before any lookup; who sees but may not change them, the refusal on the
+# order's page before its form is read.
+
+
+def _refused(request, order: PurchaseOrder):
+    messages.error(request, _("Your role cannot do this."))
+    return redirect(order)
 
 
 @login_required
+@permission_required(VIEW, raise_exception=True)
 @require_POST
 def purchase_order_line_add(request, pk):
     order = get_object_or_404(PurchaseOrder, pk=pk)
+    if not request.user.has_perm(MANAGE):
+        return _refused(request, order)
     form = PurchaseOrderLineForm(request.POST, prefix="new")
     if not form.is_valid():
         messages.error(request, form_errors_message(form))
         return redirect(order)
-    return _line_call(
-        request, order, lambda: services.purchase_order_line_add(order=order, **form.cleaned_data), _("Line added.")
+    return run_service(
+        request,
+        lambda: services.purchase_order_line_add(order=order, **form.cleaned_data),
+        _("Line added."),
+        order.get_absolute_url(),
     )
 
 
 @login_required
+@permission_required(VIEW, raise_exception=True)
 @require_POST
 def purchase_order_line_update(request, pk, line_pk):
     line = get_object_or_404(PurchaseOrderLine.objects.select_related("order"), pk=line_pk, order_id=pk)
+    if not request.user.has_perm(MANAGE):
+        return _refused(request, line.order)
     form = PurchaseOrderLineForm(request.POST, prefix=f"line{line.pk}")
     if not form.is_valid():
         messages.error(request, form_errors_message(form))
         return redirect(line.order)
-    return _line_call(
+    return run_service(
         request,
-        line.order,
         lambda: services.purchase_order_line_update(line=line, **form.cleaned_data),
         _("Line saved."),
+        line.order.get_absolute_url(),
     )
 
 
 @login_required
+@permission_required(VIEW, raise_exception=True)
 @require_POST
 def purchase_order_line_remove(request, pk, line_pk):
     line = get_object_or_404(PurchaseOrderLine.objects.select_related("order"), pk=line_pk, order_id=pk)
-    return _line_call(request, line.order, lambda: services.purchase_order_line_remove(line=line), _("Line removed."))
+    if not request.user.has_perm(MANAGE):
+        return _refused(request, line.order)
+    return run_service(
+        request,
+        lambda: services.purchase_order_line_remove(line=line),
+        _("Line removed."),
+        line.order.get_absolute_url(),
+    )
 
 
 # --- The supplier's invoice ---------------------------------------------------------------------------------------

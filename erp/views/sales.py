@@ -8,7 +8,7 @@ is written.
 from decimal import Decimal
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect
@@ -201,6 +201,7 @@ def _line_values(data: dict) -> dict:
 
 
 @login_required
+@permission_required("erp.view_salesorder", raise_exception=True)
 @require_POST
 def sales_order_line_add(request, pk):
     order = get_object_or_404(SalesOrder, pk=pk)
@@ -221,6 +222,7 @@ def sales_order_line_add(request, pk):
 
 
 @login_required
+@permission_required("erp.view_salesorder", raise_exception=True)
 @require_POST
 def sales_order_line_update(request, pk, line_pk):
     line = get_object_or_404(SalesOrderLine.objects.select_related("order"), pk=line_pk, order_id=pk)
@@ -242,6 +244,7 @@ def sales_order_line_update(request, pk, line_pk):
 
 
 @login_required
+@permission_required("erp.view_salesorder", raise_exception=True)
 @require_POST
 def sales_order_line_remove(request, pk, line_pk):
     line = get_object_or_404(SalesOrderLine.objects.select_related("order"), pk=line_pk, order_id=pk)
@@ -273,6 +276,7 @@ class PriceListDetailView(ObjectDetailView):
 
 
 @login_required
+@permission_required("erp.view_pricelist", raise_exception=True)
 @require_POST
 def price_list_item_set(request, pk):
     price_list = get_object_or_404(PriceList, pk=pk)
@@ -298,6 +302,7 @@ def price_list_item_set(request, pk):
 
 
 @login_required
+@permission_required("erp.view_pricelist", raise_exception=True)
 @require_POST
 def price_list_item_remove(request, pk, row_pk):
     row = get_object_or_404(PriceListItem.objects.select_related("price_list"), pk=row_pk, price_list_id=pk)

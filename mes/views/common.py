@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.shortcuts import get_object_or_404, redirect
@@ -22,9 +22,11 @@ def record_form_view(
     prefix: str,
 ):
     """The POST endpoint of a form on a record's page (`run(request, record, cleaned_data)` calls the service
-    and says what it did): back to the page with the outcome, or the refusal, as a message."""
+    and says what it did): back to the page with the outcome, or the refusal, as a message. Who may not view
+    the records gets a 403 before anything is looked up."""
 
     @login_required
+    @permission_required(f"{model._meta.app_label}.view_{model._meta.model_name}", raise_exception=True)
     @require_POST
     def view(request, pk):
         record = get_object_or_404(model, pk=pk)

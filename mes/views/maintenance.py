@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
@@ -218,6 +218,7 @@ def order_form_view(name: str):
 
 
 @login_required
+@permission_required("mes.view_maintenanceorder", raise_exception=True)
 @require_POST
 def task_tick_view(request, pk, task_pk):
     """Tick a task off, or on again (`done=0`)."""

@@ -9,7 +9,7 @@ on the tablet's form) and nothing is written.
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max
 from django.http import Http404, HttpResponse
@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views import generic
 from django.views.decorators.http import require_POST
 
@@ -275,6 +275,7 @@ corrective_action_add = record_form_view(
 
 
 @login_required
+@permission_required("mes.view_nonconformance", raise_exception=True)
 @require_POST
 def corrective_action_complete(request, pk, action_pk):
     action = get_object_or_404(
@@ -350,7 +351,7 @@ def _chart_data(spc: CharacteristicSpc) -> dict[str, Any]:
         "lsl": float(characteristic.lower_limit) if characteristic.lower_limit is not None else None,
         "usl": float(characteristic.upper_limit) if characteristic.upper_limit is not None else None,
         "text": {
-            "value": _("Value"),
+            "value": pgettext("measured", "Value"),
             "mean": _("Mean"),
             "ucl": _("UCL"),
             "lcl": _("LCL"),

@@ -4,7 +4,7 @@ their purchase orders. Every change is one service call: a refusal is shown on t
 and nothing is written."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
@@ -136,6 +136,7 @@ class ContractDetailView(ObjectDetailView):
 
 
 @login_required
+@permission_required("srm.view_contract", raise_exception=True)
 @require_POST
 def contract_line_add(request, pk):
     contract = get_object_or_404(Contract, pk=pk)
@@ -154,6 +155,7 @@ def contract_line_add(request, pk):
 
 
 @login_required
+@permission_required("srm.view_contract", raise_exception=True)
 @require_POST
 def contract_line_remove(request, pk, line_pk):
     line = get_object_or_404(ContractLine.objects.select_related("contract"), pk=line_pk, contract_id=pk)
@@ -165,6 +167,7 @@ def contract_line_remove(request, pk, line_pk):
 
 
 @login_required
+@permission_required("srm.view_contract", raise_exception=True)
 @require_POST
 def contract_call_off(request, pk):
     contract = get_object_or_404(Contract, pk=pk)

@@ -4,7 +4,7 @@ chart, its standing (a warning or a purchasing block, with the reason) and the q
 against it. Buyers compute a month (again) from either page; the thresholds are set in the admin console."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -128,6 +128,7 @@ class SupplierScorecardsView(PageTableExportMixin, ModelPermissionMixin, generic
 
 
 @login_required
+@permission_required("srm.view_scorecard", raise_exception=True)
 @require_POST
 def supplier_scorecard_compute(request, pk):
     supplier = get_object_or_404(Partner, pk=pk, kind__in=SUPPLIER_KINDS)

@@ -6,7 +6,7 @@ one service call: a refusal is shown on the page (or on the form) and nothing is
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
@@ -38,16 +38,21 @@ from srm.services import sourcing as services
 from srm.tables.sourcing import RfqTable
 
 State = RfqState
+VIEW = "srm.view_rfq"
 MANAGE = "srm.change_rfq"
 # The award makes purchase orders: a buyer's work.
 AWARDING = (MANAGE, "erp.add_purchaseorder")
 
 
+def _refused(request, rfq: Rfq):
+    messages.error(request, _("Your role cannot do this."))
+    return redirect(rfq)
+
+
 def _rfq_call(request, rfq: Rfq, call: Callable[[], object], success: str):
     """A button of the RFQ's page: the service's outcome as a message, back on the page."""
     if not request.user.has_perm(MANAGE):
-        messages.error(request, _("Your role cannot do this."))
-        return redirect(rfq)
+        return _refused(request, rfq)
     return run_service(request, call, success, rfq.get_absolute_url())
 
 
@@ -157,9 +162,12 @@ class RfqDetailView(ObjectDetailView):
 
 
 @login_required
+@permission_required(VIEW, raise_exception=True)
 @require_POST
 def rfq_line_add(request, pk):
     rfq = get_object_or_404(Rfq, pk=pk)
+    if not request.user.has_perm(MANAGE):
+        return _refused(request, rfq)
     form = RfqLineForm(request.POST, prefix="new")
     if not form.is_valid():
         messages.error(request, form_errors_message(form))
@@ -168,6 +176,7 @@ def rfq_line_add(request, pk):
 
 
 @login_required
+@permission_required(VIEW, raise_exception=True)
 @require_POST
 def rfq_line_remove(request, pk, line_pk):
     line = get_object_or_404(RfqLine.objects.select_related("rfq"), pk=line_pk, rfq_id=pk)
@@ -175,9 +184,12 @@ def rfq_line_remove(request, pk, line_pk):
 
 
 @login_required
+@permission_required(VIEW, raise_exception=True)
 @require_POST
 def rfq_invite(request, pk):
     rfq = get_object_or_404(Rfq, pk=pk)
+    if not request.user.has_perm(MANAGE):
+        return _refused(request, rfq)
     form = InviteForm(request.POST, rfq=rfq)
     if not form.is_valid():
         messages.error(request, form_errors_message(form))
@@ -190,6 +202,7 @@ def rfq_invite(request, pk):
 
 
 @login_required
+@permission_required(VIEW, raise_exception=True)
 @require_POST
 def rfq_invitation_remove(request, pk, invitation_pk):
     invitation = get_object_or_404(RfqInvitation.objects.select_related("rfq"), pk=invitation_pk, rfq_id=pk)
@@ -285,6 +298,7 @@ def _line_errors_on_form(exc: ValidationError, lines: list[dict]) -> ValidationE
 
 
 @login_required
+@permission_required(VIEW, raise_exception=True)
 @require_POST
 def quote_withdraw(request, pk, quote_pk):
     quote = get_object_or_404(SupplierQuote.objects.select_related("rfq", "supplier"), pk=quote_pk, rfq_id=pk)
@@ -318,6 +332,7 @@ class ComparisonView(ModelPermissionMixin, generic.TemplateView):
 
 
 @login_required
+@permission_required(VIEW, raise_exception=True)
 @require_POST
 def rfq_award(request, pk):
     rfq = get_object_or_404(Rfq, pk=pk)

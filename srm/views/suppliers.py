@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -229,6 +229,7 @@ def _supplier_item(pk) -> SupplierItem:
 
 
 @login_required
+@permission_required("srm.view_supplieritem", raise_exception=True)
 @require_POST
 def supplier_item_approval(request, pk):
     source = _supplier_item(pk)
@@ -243,6 +244,7 @@ def supplier_item_approval(request, pk):
 
 
 @login_required
+@permission_required("srm.view_supplieritem", raise_exception=True)
 @require_POST
 def supplier_item_remove(request, pk):
     source = _supplier_item(pk)
@@ -259,6 +261,7 @@ def supplier_item_remove(request, pk):
 
 
 @login_required
+@permission_required("srm.view_supplieritem", raise_exception=True)
 @require_POST
 def supplier_price_add(request, pk):
     source = _supplier_item(pk)
@@ -274,6 +277,7 @@ def supplier_price_add(request, pk):
 
 
 @login_required
+@permission_required("srm.view_supplieritem", raise_exception=True)
 @require_POST
 def supplier_price_edit(request, pk, price_pk):
     price = get_object_or_404(SupplierPrice.objects.select_related("supplier_item"), pk=price_pk, supplier_item_id=pk)
@@ -289,6 +293,7 @@ def supplier_price_edit(request, pk, price_pk):
 
 
 @login_required
+@permission_required("srm.view_supplieritem", raise_exception=True)
 @require_POST
 def supplier_price_remove(request, pk, price_pk):
     price = get_object_or_404(SupplierPrice.objects.select_related("supplier_item"), pk=price_pk, supplier_item_id=pk)
@@ -377,6 +382,7 @@ class CertificateDetailView(ObjectDetailView):
 
 
 @login_required
+@permission_required("srm.view_certificate", raise_exception=True)
 @require_POST
 def certificate_remove(request, pk):
     certificate = get_object_or_404(Certificate.objects.select_related("supplier"), pk=pk)

@@ -6,18 +6,6 @@ from django.conf import settings
 
 from core.roles import Role
 from core.services.roles import model_access
-from tests.urls import all_urls
-
-# Reachable without signing in: the sign-in page, the token endpoint (POST with a password), the
-# POST-only sign-out and language switch, which show nothing, and the health checks (status only).
-PUBLIC = {
-    "/accounts/login/",
-    "/accounts/logout/",
-    "/api/v1/auth/token/",
-    "/i18n/setlang/",
-    "/health/live",
-    "/health/ready",
-}
 
 
 def test_every_model_of_every_takt_app_has_an_access_rule():
@@ -26,14 +14,7 @@ def test_every_model_of_every_takt_app_has_an_access_rule():
     assert [label for label in models if label not in rules] == []
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize(("name", "url"), [u for u in all_urls() if u[1] not in PUBLIC])
-def test_anonymous_requests_are_refused_everywhere(client, name, url):
-    response = client.get(url)
-    if url.startswith("/api/"):
-        assert response.status_code in (401, 403), name
-    else:
-        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), name
+# Anonymous users on every URL, and each role on every URL: tests/core/test_role_matrix.py.
 
 
 @pytest.mark.django_db
@@ -68,29 +49,6 @@ def test_finance_can_reach_and_change_exchange_rates(client_as, api_as):
         "/api/v1/core/exchange-rates/", {"currency": "EUR", "valid_from": "2026-01-01", "rate": "7.9"}, format="json"
     )
     assert created.status_code == 201, created.content
-
-
-CORE_LISTS = {
-    label: f"/core/{path}/"
-    for label, path in [
-        ("core.item", "items"),
-        ("core.partner", "partners"),
-        ("core.currency", "currencies"),
-        ("core.workcenter", "work-centers"),
-        ("core.domainevent", "domain-events"),
-        ("core.numbersequence", None),
-    ]
-    if path
-}
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("role", list(Role))
-@pytest.mark.parametrize("label", sorted(CORE_LISTS))
-def test_list_pages_follow_the_access_table(client_as, role, label):
-    rule = model_access()[label]
-    allowed = role == Role.ADMIN or role in rule.view
-    assert client_as(role).get(CORE_LISTS[label]).status_code == (200 if allowed else 403)
 
 
 @pytest.mark.django_db
