@@ -10,7 +10,7 @@ export HOST PORT
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install browser demo test lint bench stop clean
+.PHONY: install browser demo test lint bench backup restore stop clean messages
 
 install: $(VENV)/.installed $(VENDOR)/.installed
 
@@ -52,6 +52,13 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# The message catalogs (docs/i18n.md): collect new strings into locale/*/django.po, then compile the .mo
+# files that ship with the code. Needs GNU gettext (apt-get install gettext).
+MESSAGES_IGNORE := -i ".venv" -i "node_modules" -i "static/vendor" -i "var" -i "build" -i "tests" -i "bench"
+messages: install
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete $(MESSAGES_IGNORE)
+	$(BIN)/python manage.py compilemessages --ignore .venv --ignore node_modules
+
 # Speed targets, measured; results go to docs/benchmarks.md.
 bench: install
 	$(BIN)/python bench/import_bench.py
@@ -61,6 +68,16 @@ bench: install
 	$(BIN)/python bench/plant_bench.py
 	$(BIN)/python bench/mes_bench.py
 	$(BIN)/python bench/shopfloor_bench.py
+	$(BIN)/python bench/load_bench.py
+
+# Backup and restore (docs/operations.md): the database and the media files in one archive under var/backups/.
+# `make restore FILE=var/backups/takt-....tar` wants an empty database; add FORCE=1 to replace a used one.
+backup: install
+	$(BIN)/python manage.py backup
+
+restore: install
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=var/backups/takt-<time>.tar [FORCE=1]" >&2; exit 2; }
+	$(BIN)/python manage.py restore "$(FILE)" $(if $(FORCE),--force)
 
 stop:
 	$(BIN)/python -m config.embedded

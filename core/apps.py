@@ -1,6 +1,12 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.contrib.auth.signals import user_logged_in
+from django.db.models.signals import class_prepared, post_migrate
 from django.utils.translation import gettext_lazy as _
+
+from core.i18n import translate_model_names
+
+# Connected before any model module loads, so every Takt model's names are translatable (core/i18n.py).
+class_prepared.connect(translate_model_names, dispatch_uid="core.translate_model_names")
 
 
 def _after_migrate(**kwargs):
@@ -21,13 +27,29 @@ class CoreConfig(AppConfig):
         from core.navigation import Menu, MenuItem, model_item, register_menu
         from core.services.events import ALL_EVENTS, subscribe
         from core.services.webhooks import webhook_fan_out
+        from core.two_factor import mark_pending_at_sign_in
 
         # Every committed event is fanned out to the webhook endpoints that subscribe to it, from the outbox
         # (a worker's task per event: no query in the publisher's transaction).
         subscribe(ALL_EVENTS, mode="task")(webhook_fan_out)
+        # An enrolled user (or one whose role requires it) signs in with a code after the password.
+        user_logged_in.connect(mark_pending_at_sign_in, dispatch_uid="core.two_factor_pending")
 
         # The unit catalog and the role groups are (re)made after every migrate and test-database flush.
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="core.after_migrate")
+        from core.search import SearchKind, register_search
+
+        register_search(SearchKind("items", _("Items"), "core.item", codes=("code",), texts=("name",)))
+        register_search(
+            SearchKind(
+                "partners",
+                _("Partners"),
+                "core.partner",
+                codes=("code",),
+                texts=("name", "city"),
+                details=("get_kind_display", "city"),
+            )
+        )
         register_menu(
             Menu(
                 _("Master data"),

@@ -1,5 +1,10 @@
+import contextlib
+
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.utils.functional import lazy
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core import models
@@ -22,11 +27,27 @@ class BootstrapWidgetsMixin:
 
 
 class TaktModelForm(BootstrapWidgetsMixin, forms.ModelForm):
-    pass
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A field declared on the form (a CodeField for a foreign key...) has no label of its own: it takes the
+        # model field's name, translated, as a generated field does.
+        for name in self.declared_fields:
+            field = self.fields.get(name)
+            if field is not None and field.label is None:
+                with contextlib.suppress(FieldDoesNotExist):
+                    field.label = capfirst(self._meta.model._meta.get_field(name).verbose_name)
 
 
 class FilterForm(BootstrapWidgetsMixin, forms.Form):
     pass
+
+
+def _no_such_text(what) -> str:
+    return gettext("There is no %(what)s %%(value)s.") % {"what": what}
+
+
+# Lazy: the field is made at import, the message is read in the language of the request that fails.
+_no_such = lazy(_no_such_text, str)
 
 
 class CodeField(forms.ModelChoiceField):
@@ -35,7 +56,7 @@ class CodeField(forms.ModelChoiceField):
 
     def __init__(self, queryset, *, what: str, **kwargs):
         kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
-        kwargs.setdefault("error_messages", {"invalid_choice": _("There is no %(what)s %%(value)s.") % {"what": what}})
+        kwargs.setdefault("error_messages", {"invalid_choice": _no_such(what)})
         super().__init__(queryset, to_field_name="code", **kwargs)
 
     def to_python(self, value):

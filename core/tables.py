@@ -1,5 +1,6 @@
 import django_tables2 as tables
 from django.db.models import DecimalField
+from django.utils.translation import gettext_lazy as _
 
 from core import models
 from core.formatting import format_quantity, trim_decimal
@@ -64,7 +65,7 @@ AreaTable = _table(models.Area, ("code", "name", "site"))
 WorkCenterTable = _table(
     models.WorkCenter,
     ("code", "name", "area", "calendar", "hours_per_day", "cost_per_hour"),
-    machine_count=tables.Column(verbose_name="Machines", orderable=True),
+    machine_count=tables.Column(verbose_name=_("Machines"), orderable=True),
 )
 MachineTable = _table(models.Machine, ("code", "name", "work_center", "calendar", "active"))
 WorkCalendarTable = _table(models.WorkCalendar, ("code", "name", "timezone"))

@@ -1,11 +1,12 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RevisionState(models.TextChoices):
     DRAFT = "draft", _("Draft")
     IN_REVIEW = "in_review", _("In review")
-    RELEASED = "released", _("Released")
+    RELEASED = "released", pgettext_lazy("engineering", "Released")
     OBSOLETE = "obsolete", _("Obsolete")
 
 
@@ -13,7 +14,7 @@ class EcoState(models.TextChoices):
     DRAFT = "draft", _("Draft")
     REVIEW = "review", _("In review")
     APPROVED = "approved", _("Approved")
-    RELEASED = "released", _("Released")
+    RELEASED = "released", pgettext_lazy("engineering", "Released")
     REJECTED = "rejected", _("Rejected")
     CANCELLED = "cancelled", _("Cancelled")
 

@@ -37,13 +37,13 @@ class EcoForm(TaktModelForm):
 
 class ProposeForm(BootstrapWidgetsMixin, forms.Form):
     item = ItemCodeField(label=_("Item code"))
-    kind = forms.ChoiceField(choices=[("bom", _("BOM")), ("routing", _("Routing"))])
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("bom", _("BOM")), ("routing", _("Routing"))])
 
 
 class DecisionForm(BootstrapWidgetsMixin, forms.Form):
-    role = forms.ChoiceField(choices=ApprovalRole.choices)
-    decision = forms.ChoiceField(choices=ApprovalDecision.choices)
-    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    role = forms.ChoiceField(label=_("Role"), choices=ApprovalRole.choices)
+    decision = forms.ChoiceField(label=_("Decision"), choices=ApprovalDecision.choices)
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class BomLineForm(BootstrapWidgetsMixin, forms.Form):
@@ -53,26 +53,28 @@ class BomLineForm(BootstrapWidgetsMixin, forms.Form):
     uom = forms.ModelChoiceField(
         label=_("Unit"), queryset=Unit.objects.all(), required=False, empty_label=_("(component's unit)")
     )
-    position = forms.IntegerField(min_value=1, required=False)
+    position = forms.IntegerField(label=_("Position"), min_value=1, required=False)
 
 
 class RoutingOperationForm(BootstrapWidgetsMixin, forms.Form):
     seq = forms.IntegerField(min_value=1, required=False, label=_("Sequence"))
-    name = forms.CharField(max_length=200, required=False)
-    work_center = forms.ModelChoiceField(queryset=WorkCenter.objects.all())
-    setup_minutes = forms.DecimalField(max_digits=10, decimal_places=2, min_value=0, initial=0)
-    run_minutes_per_unit = forms.DecimalField(max_digits=12, decimal_places=4, min_value=0)
-    queue_minutes = forms.DecimalField(max_digits=10, decimal_places=2, min_value=0, initial=0)
-    move_minutes = forms.DecimalField(max_digits=10, decimal_places=2, min_value=0, initial=0)
-    instructions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    work_center = forms.ModelChoiceField(label=_("Work center"), queryset=WorkCenter.objects.all())
+    setup_minutes = forms.DecimalField(label=_("Setup min"), max_digits=10, decimal_places=2, min_value=0, initial=0)
+    run_minutes_per_unit = forms.DecimalField(label=_("Run min / unit"), max_digits=12, decimal_places=4, min_value=0)
+    queue_minutes = forms.DecimalField(label=_("Queue min"), max_digits=10, decimal_places=2, min_value=0, initial=0)
+    move_minutes = forms.DecimalField(label=_("Move min"), max_digits=10, decimal_places=2, min_value=0, initial=0)
+    instructions = forms.CharField(
+        label=_("Work instructions"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class AttachmentForm(BootstrapWidgetsMixin, forms.Form):
-    file = forms.FileField()
+    file = forms.FileField(label=_("File"))
     description = forms.CharField(
         max_length=255, required=False, widget=forms.TextInput(attrs={"placeholder": _("Description")})
     )
 
 
 class DateForm(BootstrapWidgetsMixin, forms.Form):
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), required=False)
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), required=False)

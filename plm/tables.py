@@ -1,5 +1,6 @@
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from core.tables import TaktTable
 from plm import models
@@ -10,7 +11,7 @@ class RevisionTable(TaktTable):
         linkify=lambda record: reverse("plm:item_engineering", args=[record.item_id]), order_by=("item__code",)
     )
     revision = tables.Column(linkify=True)
-    eco = tables.Column(linkify=True, verbose_name="ECO")
+    eco = tables.Column(linkify=True, verbose_name=_("ECO"))
 
     class Meta(TaktTable.Meta):
         fields = ("item", "revision", "state", "effective_from", "effective_to", "eco", "updated_at")
@@ -36,7 +37,7 @@ class EngineeringChangeOrderTable(TaktTable):
 
 class AttachmentTable(TaktTable):
     name = tables.Column(linkify=True)
-    target = tables.Column(accessor="target", orderable=False)
+    target = tables.Column(accessor="target", orderable=False, verbose_name=_("Attached to"))
 
     class Meta(TaktTable.Meta):
         model = models.Attachment

@@ -25,6 +25,7 @@ class DemandForecast(TaktModel):
         verbose_name=_("MAPE %"),
         help_text=_("Mean absolute percentage error of the method over the backtest; empty without sales."),
     )
+    # xgettext:no-python-format
     method_errors = models.JSONField(default=dict, help_text=_("MAPE % of every method tried."))
     history_months = models.PositiveSmallIntegerField(default=0)
     generated_on = models.DateField()

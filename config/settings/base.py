@@ -1,10 +1,12 @@
 """Settings shared by every environment. Every knob comes from the environment with a safe default."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from pythonjsonlogger.core import RESERVED_ATTRS
 
 from config import embedded
 
@@ -40,17 +42,25 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "auditlog",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     *TAKT_APPS,
 ]
 
 MIDDLEWARE = [
+    # First: every response, redirects too, carries X-Request-ID, and every log line the request id.
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "core.two_factor.TwoFactorMiddleware",  # an enrolled user's session needs its code (docs/security.md)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -58,6 +68,7 @@ MIDDLEWARE = [
     # API writes (docs/api.md): Idempotency-Key replays, then If-Match and ETag; replays keep the ETag.
     "core.api.idempotency.IdempotencyMiddleware",
     "core.api.concurrency.ETagMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the locked-out page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -100,9 +111,11 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 REDIS_URL = _service_url("REDIS_URL", embedded.redis_url)
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Redis down: reads miss and writes are dropped, pages go on (core/cache.py); never a hung request.
+        "BACKEND": "core.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "takt-cache",
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
 }
 
@@ -110,7 +123,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("TAKT_PASSWORD_MIN_LENGTH", default=12)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -118,8 +134,49 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# --- Sign-in security (docs/security.md) -------------------------------------------------------------
+# Failed sign-ins per user name and address (django-axes): the limit, then locked for the cool-off.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_ENABLED = env.bool("TAKT_LOCKOUT_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("TAKT_LOCKOUT_FAILURES", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("TAKT_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "core.views.auth.locked_out"  # the page, or JSON for the API's token endpoint
+# Behind TAKT_PROXY_COUNT reverse proxies the client's address is read from X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "core.views.auth.client_ip"
+TAKT_PROXY_COUNT = env.int("TAKT_PROXY_COUNT", default=0)
+# Office sessions end with the browser or after a shift and a bit; a shared tablet's (operator role only)
+# lasts TAKT_TABLET_SESSION_HOURS: who works on it is their scanned badge, not the session.
+SESSION_COOKIE_AGE = env.int("TAKT_SESSION_HOURS", default=9) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("TAKT_SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+TAKT_TABLET_SESSION_HOURS = env.int("TAKT_TABLET_SESSION_HOURS", default=7 * 24)
+# TOTP two-factor: optional for everyone, required (enrolment forced at sign-in) for these roles.
+TAKT_REQUIRE_2FA_ROLES = frozenset(env.list("TAKT_REQUIRE_2FA_ROLES", default=[]))
+OTP_TOTP_ISSUER = "Takt"
+# Content-Security-Policy (django-csp), in every environment so the browser tests meet it. Scripts only
+# from our own files. Styles allow 'unsafe-inline': templates set data-driven widths and indents with
+# style="" attributes (progress bars, tree levels) and htmx injects its indicator <style>; CSS cannot run
+# code, and script-src stays strict. Images allow data: (Bootstrap's icons in CSS, the 2FA QR code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],  # as X-Frame-Options: DENY; no page is framed
+    }
+}
+
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]  # Simplified Chinese joins with its message catalog
+# Names in their own language, so a reader of either finds theirs. The catalog: locale/, docs/i18n.md.
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # the picked language outlives the browser session
+FORMAT_MODULE_PATH = ["config.formats"]  # ISO dates first in form inputs (config/formats/zh_Hans)
 TIME_ZONE = env("TAKT_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -148,10 +205,15 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
+        "core.api.fields.FieldSelectionFilter",  # ?fields=id,number,state
+    ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "core.api.fields.FieldSelectingJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.ModelAwareAutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
@@ -174,7 +236,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "core.api.schema.document_write_headers",  # Idempotency-Key, If-Match, ETag
+        "core.api.schema.document_api_conventions",  # Idempotency-Key, If-Match, ETag
     ],
     "COMPONENT_SPLIT_REQUEST": True,
     # Fields named "state" use different choices per model: name each enum after its choices.
@@ -251,7 +313,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=3600)
 # The soft limit raises inside the task, so a run that takes too long is recorded as failed.
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600, "socket_connect_timeout": 2}
+# Redis down: a web request that queues a task gives up after about 2 s, not after minutes (docs/operations.md).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log through LOGGING too: same format, with the task's id
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
@@ -264,9 +331,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.send_due_webhooks",
         "schedule": 60.0,
     },
+    # Runs whose worker died are failed within a minute, so their pages stop waiting (docs/operations.md).
     "fail-stale-task-runs": {
         "task": "core.tasks.fail_stale_task_runs",
-        "schedule": 300.0,
+        "schedule": 60.0,
     },
     # The stored answers of API writes sent with an Idempotency-Key, once expired (docs/api.md).
     "purge-idempotency-records": {
@@ -333,6 +401,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Audit trail: every business model is tracked unless excluded here -----------------------------
 AUDITLOG_INCLUDE_ALL_MODELS = True
+AUDITLOG_CID_GETTER = "core.logs.current_context_id"  # each change carries its request's X-Request-ID
 AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "admin",
     "auth.permission",
@@ -340,6 +409,7 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "sessions",
     "authtoken",
     "auditlog",
+    "axes",  # failed sign-ins: a log of its own
     "core.domainevent",
     "core.taskrun",
     "core.numbersequence",
@@ -362,14 +432,33 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "erp.valuationlayer",
     "erp.itemvaluation",
 )
-AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login", "created_at", "updated_at", "secret")
+# "key": a TOTP device's secret (its enrolment and removal are logged, the secret is not).
+AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login", "created_at", "updated_at", "secret", "key")
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
+# Logs go to the console, as text ("plain") or one JSON object a line ("json", production's default), each
+# record with the id of its request or Celery task (core/logs.py, docs/operations.md "Logs").
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "core.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(context)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(task_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "reserved_attrs": [*RESERVED_ATTRS, "context"],  # the text logs' field: JSON has both ids
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": env("TAKT_LOG_FORMAT", default="plain"),
+        }
+    },
     "root": {"handlers": ["console"], "level": env("TAKT_LOG_LEVEL", default="INFO")},
     "loggers": {"pgserver": {"level": "WARNING"}},
 }

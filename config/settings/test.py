@@ -8,6 +8,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth_token": "10000/minute"}}  # noqa: F405
+# Lock-out off: Client.login() authenticates without a request, which django-axes refuses;
+# tests/core/test_login_security.py turns it on.
+AXES_ENABLED = False
 TAKT_API_RATE = None  # no request limit but a token's own `rate` (tests/core/test_tokens.py sets one)
 
 

@@ -106,10 +106,12 @@ class InspectionEntryForm(ScanForm):
 
 
 class NonconformanceRaiseForm(BootstrapWidgetsMixin, forms.Form):
-    item = CodeField(Item.objects.all(), what=gettext_lazy("item"), required=False)
+    item = CodeField(Item.objects.all(), what=gettext_lazy("item"), required=False, label=gettext_lazy("Item code"))
     lot = forms.CharField(label=gettext_lazy("Lot or serial number"), required=False, max_length=64)
     quantity = forms.DecimalField(label=gettext_lazy("Quantity"), required=False, min_value=0, **MEASURE)
-    supplier = CodeField(Partner.objects.all(), what=gettext_lazy("partner"), required=False)
+    supplier = CodeField(
+        Partner.objects.all(), what=gettext_lazy("partner"), required=False, label=gettext_lazy("Supplier code")
+    )
     description = forms.CharField(label=gettext_lazy("What is wrong"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def clean(self) -> dict[str, Any]:
