@@ -2,12 +2,21 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from core.models import Company, Currency, ExchangeRate, Partner
 from erp.models import TaxRate
 from tests.wms.conftest import bin_, item, receive, warehouse  # noqa: F401  (shared fixtures)
 
 TODAY = datetime.date(2026, 11, 22)
+
+
+@pytest.fixture
+def on_today():
+    """The clock on TODAY (10:00 UTC, ticking), for tests whose services date things today by default: they
+    would otherwise pass only on the day they were written."""
+    with time_machine.travel(datetime.datetime.combine(TODAY, datetime.time(10), tzinfo=datetime.UTC), tick=True):
+        yield
 
 
 def company_make() -> Company:

@@ -14,7 +14,7 @@ from wms.choices import LocationKind, MoveKind
 from wms.locations import virtual_location
 from wms.services.moves import stock_move_post
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("on_today")]
 
 API = "/api/v1/erp"
 D = Decimal

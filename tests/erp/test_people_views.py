@@ -20,7 +20,7 @@ from tests.erp.test_people import MONDAY, at
 # The fixtures of the service tests, shared.
 plant, qualify, operation = shared.plant, shared.qualify, shared.operation
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("on_today")]
 
 
 def page(response) -> str:
