@@ -15,6 +15,7 @@ connection), so a retry after a timeout is never refused for a request that did 
 
 import hashlib
 import json
+import re
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection, transaction
@@ -57,6 +58,11 @@ def _try_lock(user_id: int, key: str) -> bool:
         return cursor.fetchone()[0]
 
 
+# A NUL escaped in JSON text: "\u0000" not preceded by an escaped backslash (text that merely reads
+# "\u0000" is stored and replayed like any other).
+NUL_IN_JSON = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
 def _json_body(response) -> tuple[bool, object]:
     """(storable, body): an empty answer is stored as None, a JSON one as its value; others are not stored."""
     if response.streaming:
@@ -65,7 +71,7 @@ def _json_body(response) -> tuple[bool, object]:
         return True, None
     if not response.get("Content-Type", "").startswith("application/json"):
         return False, None
-    if b"\\u0000" in response.content:
+    if NUL_IN_JSON.search(response.content):
         # PostgreSQL's jsonb holds no NUL character (an error naming a field sent with one): answered afresh.
         return False, None
     return True, json.loads(response.content)

@@ -84,6 +84,12 @@ def test_an_answer_postgresql_cannot_keep_is_answered_afresh_on_retry(api_as):
         refused = api.post("/api/v1/aps/runs/start/", {"x\u0000": 1}, format="json", HTTP_IDEMPOTENCY_KEY="nul-1")
         assert refused.status_code == 400 and not refused.has_header("Idempotent-Replayed")
     assert not IdempotencyRecord.objects.filter(key="nul-1").exists()
+    # Text that only reads "\u0000" is no NUL: kept and replayed, so the retry creates nothing.
+    engineer = api_as(Role.ENGINEER)
+    for _attempt in range(2):
+        made = engineer.post(ITEMS, kettle(name="Kettle \\u0000"), format="json", HTTP_IDEMPOTENCY_KEY="nul-2")
+    assert made.status_code == 201 and made["Idempotent-Replayed"] == "true"
+    assert Item.objects.filter(code="KT-200").count() == 1
 
 
 @pytest.mark.django_db
