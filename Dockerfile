@@ -23,4 +23,4 @@ RUN DJANGO_SECRET_KEY=build DATABASE_URL=postgres://build/build REDIS_URL=redis:
     python manage.py collectstatic --no-input
 USER takt
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi", "--config", "python:config.gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

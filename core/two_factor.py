@@ -1,4 +1,5 @@
 """TOTP two-factor sign-in (docs/security.md): optional for everyone, required for TAKT_REQUIRE_2FA_ROLES.
+Recovery codes (single-use, made at enrolment) stand in for the authenticator app when the phone is lost.
 
 The password is the first step (the login page, or the admin's); a user who has a confirmed TOTP device,
 or whose role requires one, is then "pending" until they enter a code on the two-factor page
@@ -9,14 +10,17 @@ from every other page, the admin included.
 
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 PENDING_SESSION_KEY = "takt_two_factor_pending"
+RECOVERY_CODE_COUNT = 10
 
 
 def user_roles(user) -> set[str]:
@@ -36,6 +40,29 @@ def totp_device(user, *, confirmed: bool = True) -> TOTPDevice | None:
     return TOTPDevice.objects.devices_for_user(user, confirmed=confirmed).first()
 
 
+def recovery_device(user) -> StaticDevice | None:
+    """The user's recovery codes (django-otp's static device): single-use codes for a sign-in without the phone."""
+    return StaticDevice.objects.devices_for_user(user).first()
+
+
+@transaction.atomic
+def recovery_codes_replace(*, user) -> list[str]:
+    """A new set of RECOVERY_CODE_COUNT recovery codes for the user; the old set no longer works. The codes are
+    returned to be shown once: the database keeps them, but no page shows them again."""
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=_("Recovery codes"), confirmed=True)
+    codes = [StaticToken.random_token() for _index in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+@transaction.atomic
+def two_factor_turn_off(*, user) -> None:
+    """Remove the user's authenticator app and their recovery codes."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+
+
 def mark_pending_at_sign_in(sender, request, user, **kwargs) -> None:
     """user_logged_in: a session needs its code when the user enrolled or their role requires it."""
     if request is None or getattr(user, "otp_device", None) is not None:
@@ -48,7 +75,7 @@ def two_factor_pending(request) -> bool:
     return bool(request.session.get(PENDING_SESSION_KEY))
 
 
-def two_factor_passed(request, device: TOTPDevice) -> None:
+def two_factor_passed(request, device: TOTPDevice | StaticDevice) -> None:
     """The session's code was right: it is verified (django-otp) and no longer pending."""
     from django_otp import login as otp_login
 

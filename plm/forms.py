@@ -8,6 +8,7 @@ from core.forms import BootstrapWidgetsMixin, TaktModelForm
 from core.models import Item, Unit, WorkCenter
 from plm.choices import ApprovalDecision, ApprovalRole
 from plm.models import EngineeringChangeOrder
+from plm.models.attachments import validate_attachment
 
 
 class ItemCodeField(forms.CharField):
@@ -70,7 +71,8 @@ class RoutingOperationForm(BootstrapWidgetsMixin, forms.Form):
 
 
 class AttachmentForm(BootstrapWidgetsMixin, forms.Form):
-    file = forms.FileField(label=_("File"))
+    # Checked here too (the service checks again), so that the page's message names the field.
+    file = forms.FileField(label=_("File"), validators=[validate_attachment])
     description = forms.CharField(
         max_length=255, required=False, widget=forms.TextInput(attrs={"placeholder": _("Description")})
     )

@@ -1,27 +1,16 @@
-"""The shopfloor's figures for monitoring: `GET /metrics` in the Prometheus text format (docs/shopfloor.md
-"API and metrics").
+"""The shopfloor's figures for monitoring, served by core's `GET /metrics` (docs/shopfloor.md "API and metrics"),
+registered in ShopfloorConfig.ready() for who may view device health.
 
 The figures are read from the database at each scrape (`device_status`: what every poller saved last), so
 one endpoint covers every poller, on every host and shard. Per active device: connected, polled, reads per
 second, seconds since the last reading; per counter tag: the units counted and the PLC's counter resets.
-
-The endpoint shows device and machine codes and host names, so it is not open like /health: a scraper sends
-an API token (`Authorization: Token <key>`) of a user whose role may view device health; a signed-in user
-with that permission can open it in the browser.
 """
 
 from collections.abc import Iterator
 
-from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from prometheus_client.exposition import choose_encoder
-from prometheus_client.registry import Collector, CollectorRegistry
-from rest_framework.authentication import TokenAuthentication, get_authorization_header
-from rest_framework.exceptions import AuthenticationFailed
+from prometheus_client.registry import Collector
 
 from shopfloor.models import Device
 from shopfloor.poller.decoding import COUNTER_ROLES
@@ -78,29 +67,3 @@ class ShopfloorCollector(Collector):
                     counted.add_metric(tag_labels, float(tag["total"]))
                     resets.add_metric(tag_labels, tag["resets"])
         yield from (connected, polled, reads, since, counted, resets)
-
-
-REGISTRY = CollectorRegistry(auto_describe=False)
-REGISTRY.register(ShopfloorCollector())
-
-
-@never_cache
-@require_GET
-def metrics(request: HttpRequest) -> HttpResponse:
-    """The registry in the format the scraper asks for (Prometheus text, or OpenMetrics)."""
-    user = request.user
-    if not user.is_authenticated and get_authorization_header(request):
-        try:
-            authenticated = TokenAuthentication().authenticate(request)
-        except AuthenticationFailed as refused:
-            return HttpResponse(
-                str(refused.detail), status=401, content_type="text/plain", headers={"WWW-Authenticate": "Token"}
-            )
-        if authenticated is not None:
-            user = authenticated[0]
-    if not user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not user.has_perm(PERMISSION):
-        return HttpResponse("Your role may not view device health.", status=403, content_type="text/plain")
-    encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
-    return HttpResponse(encoder(REGISTRY), content_type=content_type)

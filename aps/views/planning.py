@@ -170,9 +170,9 @@ class ForecastDetailView(ObjectDetailView):
 @permission_required("aps.view_demandforecastperiod", raise_exception=True)
 @require_POST
 def forecast_period_adjust_view(request, pk):
-    period = get_object_or_404(DemandForecastPeriod.objects.select_related("forecast"), pk=pk)
-    if not request.user.has_perm(ADJUST):
+    if not request.user.has_perm(ADJUST):  # before the lookup: a 404 would tell it exists
         raise PermissionDenied
+    period = get_object_or_404(DemandForecastPeriod.objects.select_related("forecast"), pk=pk)
     form = ForecastAdjustForm(request.POST, prefix=f"p{period.pk}")
     back = period.forecast.get_absolute_url()
     if not form.is_valid():

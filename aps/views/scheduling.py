@@ -407,9 +407,9 @@ def _refused(*reasons: str, status: int = 400) -> JsonResponse:
 def operation_move_view(request, pk):
     """A bar dropped on the Gantt: JSON `{"machine": id, "start": ISO time}` in, the chart's data out, or
     400 with `{"errors": [...]}` saying why the operation cannot go there."""
-    operation = get_object_or_404(ScheduleOperation.objects.select_related("job__schedule", "work_center"), pk=pk)
-    if not request.user.has_perm(MOVE):
+    if not request.user.has_perm(MOVE):  # before the lookup: a 404 would tell it exists
         return _refused(_("Your role cannot do this."), status=403)
+    operation = get_object_or_404(ScheduleOperation.objects.select_related("job__schedule", "work_center"), pk=pk)
     try:
         body = json.loads(request.body)
         machine_id, start = int(body["machine"]), parse_datetime(str(body["start"]))
@@ -522,9 +522,9 @@ def _family_key(family) -> tuple[int, str]:
 @permission_required("aps.view_changeover", raise_exception=True)
 @require_POST
 def changeover_delete_view(request, pk):
-    row = get_object_or_404(Changeover.objects.select_related("work_center"), pk=pk)
-    if not request.user.has_perm("aps.delete_changeover"):
+    if not request.user.has_perm("aps.delete_changeover"):  # before the lookup: a 404 would tell it exists
         raise PermissionDenied
+    row = get_object_or_404(Changeover.objects.select_related("work_center"), pk=pk)
     text = str(row)
     row.delete()
     messages.success(request, _("Deleted %(row)s.") % {"row": text})
@@ -573,9 +573,9 @@ class MachineWindowListView(TableExportMixin, ModelPermissionMixin, SingleTableM
 @permission_required("aps.view_machinewindow", raise_exception=True)
 @require_POST
 def machine_window_delete_view(request, pk):
-    window = get_object_or_404(MachineWindow.objects.select_related("machine"), pk=pk, schedule__isnull=True)
-    if not request.user.has_perm("aps.delete_machinewindow"):
+    if not request.user.has_perm("aps.delete_machinewindow"):  # before the lookup: a 404 would tell it exists
         raise PermissionDenied
+    window = get_object_or_404(MachineWindow.objects.select_related("machine"), pk=pk, schedule__isnull=True)
     text = str(window)
     window.delete()
     messages.success(request, _("Deleted %(window)s.") % {"window": text})

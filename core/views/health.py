@@ -3,7 +3,8 @@
 `/health/live` says the process serves requests. `/health/ready` says whether it can do its work: the
 database must answer (503 otherwise). Redis and the Celery workers are reported too, but a web process
 without them still serves pages (background jobs are refused meanwhile, docs/operations.md "Faults"), so
-their absence is "degraded", not "not ready".
+their absence is "degraded", not "not ready"; so is an unhealthy probe an app registered (core/health.py: the
+shopfloor's poller).
 """
 
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from config.celery import app as celery_app
+from core.health import readiness_probes
 
 WORKER_PING_TIMEOUT_S = 1.0
 
@@ -43,6 +45,18 @@ def _check(probe: Callable[[], str]) -> str:
         return f"error: {type(exc).__name__}"
 
 
+def _registered_checks() -> tuple[dict[str, str], bool]:
+    """Every registered probe's detail by name, and whether all of them are healthy."""
+    checks, healthy = {}, True
+    for name, probe in readiness_probes().items():
+        try:
+            ok, checks[name] = probe()
+        except Exception as exc:  # as _check: reported, not raised
+            ok, checks[name] = False, f"error: {type(exc).__name__}"
+        healthy = healthy and ok
+    return checks, healthy
+
+
 @never_cache
 @require_GET
 def live(request) -> JsonResponse:
@@ -55,9 +69,11 @@ def ready(request) -> JsonResponse:
     checks = {"database": _check(_database), "redis": _check(_redis)}
     required_ok = checks["database"] == "ok"
     checks["workers"] = _check(_workers) if checks["redis"] == "ok" else "unknown (no Redis)"
+    registered, registered_ok = _registered_checks() if required_ok else ({}, False)
+    checks.update(registered)
     if not required_ok:
         status = "not ready"
-    elif checks["workers"].endswith(" up"):
+    elif checks["workers"].endswith(" up") and registered_ok:
         status = "ok"
     else:
         status = "degraded"

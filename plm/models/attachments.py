@@ -10,9 +10,30 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models.base import TaktModel
 
+# The first bytes of a file of these types: a file named as one that does not start so is refused.
+SIGNATURES = {
+    "pdf": (b"%PDF-",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "zip": (b"PK\x03\x04", b"PK\x05\x06"),
+    "docx": (b"PK\x03\x04",),
+    "xlsx": (b"PK\x03\x04",),
+}
+# The start of a page or an image a browser would render and run scripts in, whatever the file is named.
+PAGE_MARKUP = (b"<!doctype", b"<html", b"<head", b"<body", b"<script", b"<svg", b"<iframe", b"<?xml")
+
+
+def _head(upload, size: int = 512) -> bytes:
+    upload.seek(0)
+    head = upload.read(size)
+    upload.seek(0)
+    return head
+
 
 def validate_attachment(upload) -> None:
-    """Size and type limits: engineering documents only, never anything a browser would run."""
+    """Size and type limits: engineering documents only, never anything a browser would run. The type is
+    the name's suffix, and the content must agree with it (an HTML page renamed .pdf is refused)."""
     limit = settings.TAKT_ATTACHMENT_MAX_BYTES
     if upload.size > limit:
         raise ValidationError(
@@ -26,6 +47,15 @@ def validate_attachment(upload) -> None:
             _("Files of type .%(suffix)s cannot be attached. Allowed: %(allowed)s."),
             code="file_type_not_allowed",
             params={"suffix": suffix or "(none)", "allowed": ", ".join(sorted(settings.TAKT_ATTACHMENT_TYPES))},
+        )
+    head = _head(upload)
+    signatures = SIGNATURES.get(suffix)
+    page = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith(PAGE_MARKUP)
+    if page or (signatures is not None and not head.startswith(signatures)):
+        raise ValidationError(
+            _("The content of the file does not match its type .%(suffix)s."),
+            code="file_content_mismatch",
+            params={"suffix": suffix},
         )
 
 

@@ -5,7 +5,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Mod
 from django.utils import timezone
 
@@ -72,6 +72,15 @@ def device_status(*, devices: QuerySet[Device] | None = None, now: datetime.date
     return [
         _device_row(device, healths.get(device.pk), machine_states.get(device.machine_id), now) for device in devices
     ]
+
+
+def devices_polled(*, now: datetime.datetime | None = None) -> tuple[int, int]:
+    """(active devices a poller reported within HEALTH_STALE_AFTER, active devices): one query."""
+    now = now or timezone.now()
+    counts = Device.objects.filter(active=True).aggregate(
+        polled=Count("pk", filter=Q(health__updated_at__gte=now - HEALTH_STALE_AFTER)), active=Count("pk")
+    )
+    return counts["polled"], counts["active"]
 
 
 def _device_row(device: Device, health: DeviceHealth | None, machine_state: str | None, now: datetime.datetime) -> dict:

@@ -5,6 +5,8 @@
 `?` as in fnmatch), else the convention of the generic model screens (`<app>:<model>_list|detail` for who
 views the model, `_add|edit|delete` for who manages it) and of the API's model endpoints (who views the
 model), both read from the apps' MODEL_ACCESS. A route without a rule fails the test, which lists it.
+`write_rule_of(route, method)` does the same for each write method of an API route (`writes_of`): `WRITE_RULES`
+first, else who adds, changes or deletes the viewset's model.
 
 The rules state intent: the roles come from the declared access (MODEL_ACCESS, EXTRA_PERMISSIONS) of the
 model a page is about, or from an explicit set, never from the view's own code.
@@ -239,6 +241,53 @@ def _convention(route: Route) -> Rule | None:
     return view(label) if match["action"] in ("list", "detail") else manage(label)
 
 
+# --- The API's writes ------------------------------------------------------------------------------------------
+
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# What a model viewset's own actions need (RoleModelPermissions, by the HTTP method); its other actions
+# (`@action` commands) change the record, so they need its change permission unless RULES say otherwise.
+ACTION_PERMISSION = {"create": "add", "update": "change", "partial_update": "change", "destroy": "delete"}
+
+
+def writes_of(route: Route) -> tuple[str, ...]:
+    """The write methods an API route answers: its viewset's actions, or the handlers of an APIView (less
+    those its `http_method_names` leave out)."""
+    if not route.is_api or route.view is None:
+        return ()
+    actions = getattr(route.callback, "actions", None)
+    handlers = actions if actions is not None else {m: m for m in dir(route.view)}
+    return tuple(m for m in WRITE_METHODS if m.lower() in handlers and m.lower() in route.view.http_method_names)
+
+
+def action_of(route: Route, method: str) -> str:
+    """The viewset action (or APIView handler) a method of the route runs."""
+    actions = getattr(route.callback, "actions", None) or {}
+    return actions.get(method.lower(), method.lower())
+
+
+def _write_convention(route: Route, method: str) -> Rule | None:
+    if route.is_portal:
+        return NOBODY
+    label = route.api_model
+    if not (label and issubclass(route.view, ViewSetMixin) and label in model_access()):
+        return None
+    app_label, model_name = label.split(".")
+    return perms(f"{app_label}.{ACTION_PERMISSION.get(action_of(route, method), 'change')}_{model_name}")
+
+
+def write_rule_of(route: Route, method: str) -> Rule | None:
+    """Who may send `method` (POST, PUT, PATCH, DELETE) to an API route: its entry in WRITE_RULES (by
+    "<METHOD> <name>", then by name, `*` and `?` as in fnmatch), else the convention of a model viewset:
+    who adds the model creates, who changes it updates and runs its commands, who deletes it destroys."""
+    for key in (f"{method} {route.name}", route.name):
+        if key in WRITE_RULES:
+            return WRITE_RULES[key]
+    for pattern, rule in WRITE_RULES.items():
+        if fnmatch.fnmatchcase(f"{method} {route.name}", pattern) or fnmatch.fnmatchcase(route.name, pattern):
+            return rule
+    return _write_convention(route, method)
+
+
 def rule_of(route: Route) -> Rule | None:
     """The route's own entry in RULES; else the convention of a generic model screen; else the first pattern
     of RULES that matches; else the convention of the API's model endpoints and of a record's buttons."""
@@ -289,7 +338,8 @@ RULES: dict[str, Rule] = {
     "core:taskrun_progress": view("core.taskrun"),
     # The search finds what the login may view, in each model it may view: any staff login.
     "core:search": STAFF_ONLY,
-    "metrics": perms("shopfloor.view_devicehealth"),
+    # Each family of figures for who may view its data (core/metrics.py): background runs, device health.
+    "metrics": Rule(holders("core.view_taskrun") | holders("shopfloor.view_devicehealth")),
     # --- plm ---
     "plm:attachment_download": view("plm.attachment"),
     "plm:attachment_upload": manage("plm.attachment"),
@@ -309,8 +359,8 @@ RULES: dict[str, Rule] = {
     "wms:shipment_command": manage("wms.shipment"),
     "wms:shipment_pdf": view("wms.shipment"),
     "wms:stockrequest_command": manage("wms.stockrequest"),
-    # decision needed: a planner manages the replenishment rules but may not run the plan, which makes the
-    # warehouse's tasks (the view asks for wms.add_stocktask).
+    # The plan makes the warehouse's tasks (the view asks for wms.add_stocktask): the warehouse runs it when its
+    # people can do them, as replenishment is run in a WMS; the planner sets the rules' minimum and maximum.
     "wms:replenishment_plan": manage("wms.stocktask"),
     "wms:stock_count": manage("wms.cyclecount"),
     "wms:stock_transfer": manage("wms.stockmove"),
@@ -416,8 +466,9 @@ RULES: dict[str, Rule] = {
     "crm:forecast": view("crm.opportunity"),
     "crm:opportunity_*": manage("crm.opportunity"),
     "crm:lead_*": manage("crm.lead"),
-    # decision needed: the CRM's accounts are read by who reads the CRM (crm.view_activity: the office, the
-    # engineer included), not by who views partners (core.partner: the warehouse too).
+    # The CRM's accounts are read by who reads the CRM (crm.view_activity: the office), not by who views
+    # partners (core.partner: the warehouse too). The engineer is office: it reads the quotes and
+    # opportunities it answers technical questions for (made-to-order work), so the customer's page too.
     "crm:account_list": view("crm.activity"),
     "crm:account_detail": view("crm.activity"),
     "crm:account_contact_*": manage("core.contact"),
@@ -447,4 +498,42 @@ RULES: dict[str, Rule] = {
     "api:erp:finance-report-stock-valuation": view("erp.itemvaluation"),
     # POST-only: a GET is a 405 to any login, the document's permissions are asked of the POST.
     "api:mes:b2mml-operations-performance": SIGNED_IN,
+}
+
+# The API's writes that are not a model viewset's add/change/delete of its own model (see write_rule_of).
+WRITE_RULES: dict[str, Rule] = {
+    # Exchanging a password for a token: before anyone signs in. Every login makes its own tokens; revoking
+    # another login's token is a 404 (the matrix revokes the admin role's token).
+    "api:api-token": PUBLIC,
+    "api:core:apitoken-list": SIGNED_IN,
+    "api:core:apitoken-revoke": Rule(frozenset({Role.ADMIN}), hides=True),
+    # A promise is a question put to the schedule (POSTed for its body): who views the schedule asks it.
+    "api:aps:capable-to-promise-list": view("aps.schedule"),
+    # As the pages of the same commands (RULES above).
+    "api:aps:mrprun-start": manage("aps.plannedorder"),
+    "api:crm:rma-receive": perms("crm.receive_rma"),
+    "POST api:crm:servicecase-list": perms("crm.add_servicecase"),
+    "api:crm:servicecase-*": manage("crm.servicecase"),
+    "api:erp:purchaseorder-invoice": perms("erp.view_purchaseorder", "erp.add_invoice"),
+    "api:erp:salesorder-invoice": perms("erp.view_salesorder", "erp.add_invoice"),
+    "api:mes:maintenanceorder-book-labor": manage("mes.maintenancelabor"),
+    "api:mes:maintenanceorder-issue-part": manage("mes.maintenancepart"),
+    **{
+        f"api:mes:maintenanceorder-{command}": perms("mes.change_maintenanceorder", "mes.change_maintenancetask")
+        for command in ("add-task", "cancel", "finish", "plan", "start", "tick-task")
+    },
+    "api:wms:cyclecount-approve": perms("wms.approve_cyclecount"),
+    "api:wms:quality-*": perms("wms.add_stockmove"),
+    "api:wms:receipt-close": perms("wms.change_receipt", "wms.add_stockmove"),
+    "api:wms:receipt-receive": perms("wms.change_receipt", "wms.add_stockmove"),
+    "api:wms:stockrequest-deliver": perms("wms.change_stockrequest", "wms.add_stockmove"),
+    # What the floor reports (events, downtimes, sign-on, machine states, B2MML performance) is the runs'
+    # work: who changes operation runs.
+    "api:mes:b2mml-operations-performance": perms("mes.change_operationrun"),
+    "api:mes:downtime-*": perms("mes.change_operationrun"),
+    "api:mes:operatorassignment-*": perms("mes.change_operationrun"),
+    "api:mes:productionevent-correct": perms("mes.change_operationrun"),
+    "api:mes:machine-status-report": perms("mes.change_operationrun"),
+    # An approver records a decision on a change they may view; the service checks they are its approver.
+    "api:plm:engineeringchangeorder-decide": view("plm.engineeringchangeorder"),
 }

@@ -36,10 +36,11 @@ def scrape(client: Client, token: str, at: datetime.datetime, **headers):
 
 
 def samples(response) -> dict[tuple, float]:
-    """{(sample name, device, role or protocol): value} of a text exposition."""
+    """{(sample name, device, role or protocol): value} of the shopfloor's families in a text exposition."""
     return {
         (sample.name, sample.labels["device"], sample.labels.get("role", sample.labels.get("protocol"))): sample.value
         for family in text_string_to_metric_families(response.content.decode())
+        if family.name.startswith("takt_shopfloor_")
         for sample in family.samples
     }
 
