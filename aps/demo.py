@@ -1,7 +1,9 @@
 """SmartAppliance Co.'s plan: the forecast from its sales history, a quarter of master schedule filled
-from it, and the MRP plan of today that planners open the demo to."""
+from it, the orders the planner released this morning, and the MRP plan and machine schedule of today that
+planners open the demo to."""
 
 import datetime
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -21,12 +23,18 @@ from aps.services.forecast import forecast_generate
 from aps.services.mrp import mrp_run
 from aps.services.schedule import schedule_from_forecast
 from aps.services.scheduling import schedule_create, schedule_publish, schedule_solve
-from core.models import ItemCategory, Machine, WorkCenter
+from core.models import Item, ItemCategory, Machine, WorkCenter
+from erp.services.production import production_order_create, production_order_firm, production_order_release
+from wms.models import Warehouse
 
 SCHEDULE_WEEKS = 13
 # Changing a line over from one product family to another (minutes): molds and assembly fixtures.
 CHANGEOVERS = {"MOLD": (15, 45), "ASSY": (10, 30)}  # same family, another family
 DEMO_SOLVE_SECONDS = 2  # a few dozen operations: enough to settle, and demo_load runs in tests
+# Released this morning, due in two days: a campaign of the molded parts and control boards of the coming
+# weeks' kettles, most of a day's work on the molding machines and the SMT line (MES's demo starts them: their
+# PLCs count them).
+RELEASED_THIS_MORNING = [("KT-HANDLE", 1200), ("KT-LID", 1200), ("PCB-KT", 400)]
 
 
 def load() -> dict[str, int]:
@@ -38,6 +46,7 @@ def load() -> dict[str, int]:
         next_monday = today + datetime.timedelta(days=7 - today.weekday())
         schedule_from_forecast(first_week=next_monday, weeks=SCHEDULE_WEEKS, user=planner)
     if not MrpRun.objects.exists():  # loading again keeps the plan; planners run MRP themselves
+        _released_this_morning(planner, today)
         mrp_run(today=today, user=planner)
     _changeovers()
     if not Schedule.objects.exists():
@@ -49,6 +58,22 @@ def load() -> dict[str, int]:
         "MRP exceptions": MrpException.objects.count(),
         "scheduled operations": ScheduleOperation.objects.filter(job__schedule__state="published").count(),
     }
+
+
+def _released_this_morning(planner, today: datetime.date) -> None:
+    """The planner's morning: the parts of next week's kettles released to the molding machines and SMT line."""
+    warehouse = Warehouse.objects.get(code="MAIN")
+    items = Item.objects.in_bulk([code for code, _quantity in RELEASED_THIS_MORNING], field_name="code")
+    for code, quantity in RELEASED_THIS_MORNING:
+        order = production_order_create(
+            item=items[code],
+            quantity=Decimal(quantity),
+            start_date=today,
+            due_date=today + datetime.timedelta(days=2),
+            warehouse=warehouse,
+            user=planner,
+        )
+        production_order_release(order=production_order_firm(order=order, user=planner), user=planner)
 
 
 def _changeovers() -> None:

@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
 from core import models
@@ -466,30 +467,35 @@ def _calendars() -> dict[str, models.WorkCalendar]:
                         "end_time": datetime.time.fromisoformat(end),
                     },
                 )
-        year = datetime.date.today().year
-        for offset in range(7):  # National Day golden week
+        # This year's holidays and last year's: the demo's history reaches a year back.
+        this_year = datetime.date.today().year
+        for year in (this_year - 1, this_year):
+            for offset in range(7):  # National Day golden week
+                models.CalendarException.objects.update_or_create(
+                    calendar=calendar,
+                    date=datetime.date(year, 10, 1) + datetime.timedelta(days=offset),
+                    defaults={"is_working": False, "reason": "National Day holiday"},
+                )
             models.CalendarException.objects.update_or_create(
                 calendar=calendar,
-                date=datetime.date(year, 10, 1) + datetime.timedelta(days=offset),
-                defaults={"is_working": False, "reason": "National Day holiday"},
+                date=datetime.date(year + 1, 1, 1),
+                defaults={"is_working": False, "reason": "New Year's Day"},
             )
-        models.CalendarException.objects.update_or_create(
-            calendar=calendar,
-            date=datetime.date(year + 1, 1, 1),
-            defaults={"is_working": False, "reason": "New Year's Day"},
-        )
     return {"2SHIFT": two_shift, "3SHIFT": three_shift}
 
 
 def _users() -> None:
     user_model = get_user_model()
+    hashed = None
     for username, first, last, role in USERS:
         user, created = user_model.objects.get_or_create(
             username=username,
             defaults={"first_name": first, "last_name": last, "email": f"{username}@smartappliance.example"},
         )
         if created:
-            user.set_password(DEMO_PASSWORD)
+            # One hash for the one published password: hashing is slow by design (a second each).
+            hashed = hashed or make_password(DEMO_PASSWORD)
+            user.password = hashed
         user.is_staff = user.is_superuser = role == Role.ADMIN
         user.save()
         user.groups.set([Group.objects.get(name=role.value)])

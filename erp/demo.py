@@ -1,17 +1,20 @@
-"""SmartAppliance Co.'s business in ERP: its master data, a quarter of history and a live today.
+"""SmartAppliance Co.'s business in ERP: its master data, a year of history and a live today.
 
 Loaded by demo_load after core, PLM and WMS. Master data is matched by its code, so loading again
 changes nothing. The history is made once, while there are no sales orders, by the real services run
-on past days (time_machine), so every document, stock move, journal entry and timestamp carries its day:
+on past days (time_machine), so every document, stock move, journal entry and timestamp carries its day.
+It is the quarter below played settings.TAKT_DEMO_HISTORY_DAYS / 91 times (four by default, one in the
+test settings), oldest first; the quarters before the last at smaller volumes (the business grows), with
+keys and documents of their own, their bills and payments falling into the quarters after them:
 
 - Day one: standard costs are rolled up over the released BOMs and routings and activated (the stock
   on hand is revalued to them); the price lists follow from them (cost plus a markup); the
-  shareholders pay in the capital.
+  shareholders pay in the capital (on the history's first day).
 - Two purchase waves: the planner firms the orders of the coming weeks and the buyer orders what they
   need from each supplier (steel by weight, elements to the piece). The warehouse receives against the
   orders and puts the goods away; suppliers bill after delivery (a copper surcharge on elements and a
-  chip discount make purchase price variances) and are paid after their 30 days, except one bill held
-  in a price dispute.
+  chip discount make purchase price variances) and are paid after their 30 days, except one bill of the
+  last quarter held in a price dispute.
 - Production: a molding campaign and an SMT campaign make the quarter's molded parts and control
   boards, then the kettle, toaster and blender sub-assemblies are made; seven finished-goods batches
   follow, one serial number per unit. Operators sign in at their machines and report their minutes
@@ -42,10 +45,13 @@ import itertools
 import random
 from collections import defaultdict
 from collections.abc import Callable
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import time_machine
+from auditlog.context import disable_auditlog
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Sum
 from django.utils import timezone
@@ -269,7 +275,15 @@ BUDGETS = [
 
 # --- The history ------------------------------------------------------------------------------------------------------
 
-HISTORY_DAYS = 91  # about 13 weeks, up to yesterday
+QUARTER_DAYS = 91  # the plan below is a quarter's: about 13 weeks; settings.TAKT_DEMO_HISTORY_DAYS says how many
+# Business grows: each quarter before the last does this share of the next one's (but at least FLOOR_VOLUME).
+QUARTER_GROWTH = Decimal("0.9")
+FLOOR_VOLUME = Decimal("0.6")
+# Orders for parts the plant makes for its own assembly lines make this many more in the quarters before the last,
+# whose volumes are rounded: scrap and rounding never leave an assembly short.
+SPARE_PARTS = 3
+# Days after which an invoice the last quarter leaves open was paid in the quarters before it.
+LATE_PAYMENT_DAYS = 45
 OFFICE_RENT = "2600.00"  # a month, paid at its end
 
 # Production orders: campaign, item, quantity, working day it runs (0: the quarter's first), sales order it makes for.
@@ -410,7 +424,9 @@ def load() -> dict[str, int]:
     _people(users, cost_centers)
     _budgets(cost_centers)
     if not SalesOrder.objects.exists():
-        _History(users, taxes).run()
+        # The replay is the demo's making, nobody's change: it writes no audit trail (a sixth of its time).
+        with disable_auditlog():
+            _History(users, taxes).run()
     else:
         _standard_costs_follow_active_version(users["finance"])
         _price_lists()
@@ -515,17 +531,25 @@ def _people(users: dict, cost_centers: dict[str, CostCenter]) -> None:
         )
 
 
+def _history_quarters() -> int:
+    """How many quarters the history replays: settings.TAKT_DEMO_HISTORY_DAYS in whole quarters, at least one."""
+    return max(1, round(settings.TAKT_DEMO_HISTORY_DAYS / QUARTER_DAYS))
+
+
 def _budgets(cost_centers: dict[str, CostCenter]) -> None:
+    """The current quarter's budgets, and those of the quarters before it that the history covers."""
     today = timezone.localdate()
+    quarters = _history_quarters()
     first_month = 3 * ((today.month - 1) // 3) + 1
     accounts = {account.code: account for account in Account.objects.all()}
-    for month in range(first_month, first_month + 3):
+    for index in range(today.year * 12 + first_month - 1 - 3 * (quarters - 1), today.year * 12 + first_month + 2):
+        year, month = divmod(index, 12)
         for code, center, amount in BUDGETS:
             Budget.objects.update_or_create(
                 account=accounts[code],
                 cost_center=cost_centers.get(center),
-                year=today.year,
-                month=month,
+                year=year,
+                month=month + 1,
                 defaults={"amount": Decimal(amount)},
             )
 
@@ -614,14 +638,45 @@ def _round_up(quantity: Decimal, step: Decimal) -> Decimal:
 # --- The history ------------------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Quarter:
+    """One quarter of the history: the plan above, from a working day of the history on, at a volume."""
+
+    first: int  # the index of its first working day among the history's
+    prefix: str  # of its keys of orders; the last quarter's keys are the plan's own
+    volume: Decimal  # its business against the last quarter's
+
+    @property
+    def last(self) -> bool:
+        return not self.prefix
+
+    def key(self, key: str) -> str:
+        return f"{self.prefix}{key}"
+
+    def made(self, item: Item, quantity: int) -> Decimal:
+        """What a production order makes: the plan's quantity at the quarter's volume (parts for assembly
+        with a few spare)."""
+        if self.last:
+            return Decimal(quantity)
+        scaled = (quantity * self.volume).to_integral_value(rounding=ROUND_CEILING)
+        return scaled if item.category.code == "FG" else scaled + SPARE_PARTS
+
+    def sold(self, quantity: int) -> int:
+        if self.last:
+            return quantity
+        return max(1, int((quantity * self.volume).to_integral_value(rounding=ROUND_FLOOR)))
+
+
 class _History:
-    """The quarter behind today, replayed day by day: events run in time order, each at its moment."""
+    """The quarters behind today, replayed day by day: events run in time order, each at its moment."""
 
     def __init__(self, users: dict, taxes: dict[str, TaxRate]) -> None:
         self.users = users
         self.taxes = taxes
         self.today = timezone.localdate()
-        self.days = _working_days(self.today - datetime.timedelta(days=HISTORY_DAYS), self.today)
+        # Whole quarters, the last one ending today: the history's first day begins the oldest.
+        self.quarter_count = _history_quarters()
+        self.days = _working_days(self.today - datetime.timedelta(days=QUARTER_DAYS * self.quarter_count), self.today)
         # What is in the warehouse already is WMS's demo stock, loaded today: stock that arrived before it is
         # the history's own.
         first_move = StockMove.objects.order_by("moved_at").values_list("moved_at", flat=True).first()
@@ -634,7 +689,7 @@ class _History:
             for location in Location.objects.filter(warehouse=self.warehouse, kind=LocationKind.INTERNAL)
         }
         self.employees = {employee.number: employee for employee in Employee.objects.all()}
-        self.rng = random.Random(2026)  # the same quarter every time
+        self.rng = random.Random(2026)  # the same history every time
         self.queue: list[tuple[datetime.datetime, int, Callable[[], None]]] = []
         self.sequence = itertools.count()
         self.orders: dict[tuple[str, str], ProductionOrder] = {}
@@ -662,27 +717,29 @@ class _History:
     def next_day(self, day: datetime.date) -> datetime.date | None:
         return next((d for d in self.days if d > day), None)
 
+    def quarters(self) -> list[_Quarter]:
+        """Oldest first; the last one is the plan as it stands, the ones before it smaller and smaller."""
+        quarters = []
+        for back in range(self.quarter_count - 1, -1, -1):
+            begins = self.today - datetime.timedelta(days=QUARTER_DAYS * (back + 1))
+            first = next(index for index, day in enumerate(self.days) if day >= begins)
+            volume = max(FLOOR_VOLUME, QUARTER_GROWTH**back)
+            quarters.append(_Quarter(first=first, prefix=f"Q-{back}-" if back else "", volume=volume))
+        return quarters
+
     def run(self) -> None:
+        quarters = self.quarters()
         needed = max(day for *_rest, day, _sale in PRODUCTION) + 7  # and the live days after the last
-        if len(self.days) < needed:
-            raise RuntimeError(
-                f"The history needs {needed} working days before today; the calendar has {len(self.days)}."
-            )
+        for quarter, following in itertools.pairwise([*quarters, None]):
+            working_days = (following.first if following else len(self.days)) - quarter.first
+            if working_days < needed:
+                raise RuntimeError(
+                    f"A quarter of the history needs {needed} working days; the calendar gives one {working_days}."
+                )
         self.standard_costs()
         self.on(self.day(0), "00:01", self.open_the_quarter)
-        for key, customer, ordered, lines, confirmed, shipped, how, paid in SALES:
-            promised = self.day(shipped)
-            self.on(
-                self.day(ordered),
-                "00:10",
-                lambda k=key, c=customer, s=lines, f=confirmed, p=promised: self.sell(k, c, s, f, p),
-            )
-            self.on(promised, "07:00", lambda k=key, h=how, p=paid: self.ship(k, h, p))
-            if confirmed is None:  # from stock: confirmed once the batch is made
-                made = max(d for _c, item, _q, d, _s in PRODUCTION if item == lines[0][0] and d < shipped)
-                self.on(self.day(made), "06:30", lambda k=key: self.confirm(k))
-        for number, (day, campaigns, deliveries) in enumerate(WAVES):
-            self.on(self.day(day), "00:30", lambda n=number, c=campaigns, s=deliveries: self.wave(n, c, s))
+        for quarter in quarters:
+            self.plan(quarter)
         months = sorted({(day.year, day.month) for day in self.days})
         current = (self.today.year, self.today.month)
         for year, month in months:
@@ -696,6 +753,33 @@ class _History:
             with time_machine.travel(moment, tick=False):
                 action()
         self.today_live()
+
+    def plan(self, quarter: _Quarter) -> None:
+        """Put a quarter's sales and purchase waves on the clock (the waves put its production on it)."""
+
+        def day(number: int) -> datetime.date:
+            return self.days[quarter.first + number]
+
+        for plan_key, customer, ordered, lines, confirmed, shipped, how, paid in SALES:
+            key, promised = quarter.key(plan_key), day(shipped)
+            lines = [(code, quarter.sold(quantity)) for code, quantity in lines]
+            if not quarter.last:  # what is still open today is the last quarter's: the older ones are paid
+                paid = (paid[0], "1") if paid else (LATE_PAYMENT_DAYS, "1")
+            self.on(
+                day(ordered),
+                "00:10",
+                lambda k=key, c=customer, s=lines, f=confirmed, p=promised: self.sell(k, c, s, f, p),
+            )
+            self.on(promised, "07:00", lambda k=key, h=how, p=paid: self.ship(k, h, p))
+            if confirmed is None:  # from stock: confirmed once the batch is made
+                made = max(d for _c, item, _q, d, _s in PRODUCTION if item == lines[0][0] and d < shipped)
+                self.on(day(made), "06:30", lambda k=key: self.confirm(k))
+        for number, (wave_day, campaigns, deliveries) in enumerate(WAVES):
+            self.on(
+                day(wave_day),
+                "00:30",
+                lambda n=number, c=campaigns, s=deliveries: self.wave(quarter, n, c, s),
+            )
 
     # --- Day one ----------------------------------------------------------------------------------------------------
 
@@ -723,19 +807,20 @@ class _History:
 
     # --- Purchasing -------------------------------------------------------------------------------------------------
 
-    def wave(self, number: int, campaigns: tuple[str, ...], deliveries: dict) -> None:
+    def wave(self, quarter: _Quarter, number: int, campaigns: tuple[str, ...], deliveries: dict) -> None:
         """Firm the campaigns' orders, then order what they need from each supplier."""
         planner, buyer = self.users["planner"], self.users["buyer"]
         needs: dict[str, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))  # item -> order day -> qty
-        for campaign, code, quantity, day_number, sale in PRODUCTION:
-            if campaign not in campaigns:
+        for plan_campaign, code, quantity, day_number, sale in PRODUCTION:
+            if plan_campaign not in campaigns:
                 continue
-            day = self.day(day_number)
-            line = self.sales[sale].lines.get() if sale else None
+            campaign = quarter.key(plan_campaign)
+            day = self.days[quarter.first + day_number]
+            line = self.sales[quarter.key(sale)].lines.get() if sale else None
             _skip_numbers_in_use("MO", timezone.localdate())
             order = production_order_create(
                 item=self.items[code],
-                quantity=Decimal(quantity),
+                quantity=quarter.made(self.items[code], quantity),
                 start_date=day,
                 due_date=self.next_day(day) or day,
                 warehouse=self.warehouse,
@@ -765,7 +850,7 @@ class _History:
                 supplier=supplier,
                 warehouse=self.warehouse,
                 order_date=today,
-                expected_date=self.day(days[0]),
+                expected_date=self.days[quarter.first + days[0]],
                 buyer=buyer,
                 notes="Planned orders of the coming weeks (MRP wave).",
                 lines=[
@@ -793,9 +878,9 @@ class _History:
                         quantities[code] = shares[code][index]
                 quantities = {code: qty for code, qty in quantities.items() if qty > 0}
                 self.on(
-                    self.day(delivery),
+                    self.days[quarter.first + delivery],
                     "02:00",
-                    lambda o=order, q=quantities, f=last, w=number: self.receive(o, q, f, w),
+                    lambda o=order, q=quantities, f=last, w=number, d=quarter.last: self.receive(o, q, f, w, d),
                 )
 
     def split(self, need: dict[int, Decimal], deliveries: tuple[int, ...]) -> list[Decimal]:
@@ -823,7 +908,9 @@ class _History:
         reference = f"{order.supplier.code.removeprefix('S-')}-OC-{order.number[-5:]}"
         purchase_order_confirm(order=order, supplier_reference=reference, user=self.users["buyer"])
 
-    def receive(self, order: PurchaseOrder, quantities: dict[str, Decimal], last: bool, wave: int) -> None:
+    def receive(
+        self, order: PurchaseOrder, quantities: dict[str, Decimal], last: bool, wave: int, disputes: bool = True
+    ) -> None:
         """The truck is in: receive each line against the order, put it away, close the receipt after the last."""
         warehouse_user = self.users["warehouse"]
         today = timezone.localdate()
@@ -851,9 +938,10 @@ class _History:
             receipt_close(receipt=order.receipt, user=warehouse_user)
         bill_day = self.next_day(self.next_day(today) or today)
         if bill_day is not None:
-            self.on(bill_day, "08:00", lambda o=order, b=billed, w=wave: self.bill(o, b, w))
+            self.on(bill_day, "08:00", lambda o=order, b=billed, w=wave, d=disputes: self.bill(o, b, w, d))
 
-    def bill(self, order: PurchaseOrder, lines: list, wave: int) -> None:
+    def bill(self, order: PurchaseOrder, lines: list, wave: int, disputes: bool) -> None:
+        """The supplier's invoice; the disputed ones (of the last quarter: the older were settled) are held."""
         today = timezone.localdate()
         invoice = supplier_invoice_create(
             order=order,
@@ -871,7 +959,7 @@ class _History:
             ],
             user=self.users["finance"],
         )
-        if (wave, order.supplier.code) in DISPUTED_BILLS:
+        if disputes and (wave, order.supplier.code) in DISPUTED_BILLS:
             return
         pay_day = self.later(invoice.due_date, 0)
         if pay_day is not None:

@@ -1,16 +1,21 @@
 """SmartAppliance Co.'s shop floor: reason codes, and a live morning on the published schedule: operators
-signed on, the first operations of several machines running with their counts, one machine that broke
-down a few minutes ago."""
+signed on, the first operations of several machines running with their counts (the toasters ERP's history
+started, the molding and SMT campaign APS's demo released this morning), one machine that broke down a few
+minutes ago. With `manage.py plc_simulator` and `manage.py shopfloor_run` running, the running machines'
+PLCs count on and MES's good counts grow by themselves."""
 
 import datetime
 from decimal import ROUND_DOWN, Decimal
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils import timezone
 
 from aps.models import ScheduleOperation
 from aps.selectors.scheduling import published_schedule
+from core.models import Machine
 from erp.choices import OperationState
+from erp.models import ProductionOperation
 from erp.selectors.people import qualified_employees
 from mes.choices import DowntimeCategory, DowntimeKind
 from mes.models import DowntimeReason, OperationRun, OperatorAssignment, ProductionEvent, ScrapReason
@@ -59,25 +64,41 @@ def load() -> dict[str, int]:
     }
 
 
-def _first_operations() -> list[ScheduleOperation]:
-    """The first planned operation of each machine that is already in progress: ERP's history reported on
-    it, MES takes it over. Released orders stay released, for the planners' screens to show."""
+def _first_operations() -> list[tuple[Machine, ProductionOperation]]:
+    """The first planned operation of each machine that is in progress (ERP's history reported on it, MES
+    takes it over) or begins an order released this morning; one of those the schedule put behind another
+    on the same machine starts on a free machine of its work center (which of two equal machines the solver
+    picks varies from run to run). In the orders' order. Other released orders stay released, for the
+    planners' screens to show."""
     schedule = published_schedule()
     if schedule is None:
         return []
-    first: dict[int, ScheduleOperation] = {}
+    first: dict[int, tuple[Machine, ProductionOperation]] = {}
+    queued: list[ScheduleOperation] = []
     planned = (
-        ScheduleOperation.objects.filter(
-            job__schedule=schedule,
-            operation__state=OperationState.IN_PROGRESS,
-            machine__isnull=False,
+        ScheduleOperation.objects.filter(job__schedule=schedule, machine__isnull=False)
+        .filter(
+            Q(operation__state=OperationState.IN_PROGRESS)
+            | Q(operation__state=OperationState.READY, operation__order__released_at__date=timezone.localdate())
         )
         .select_related("operation__order", "machine")
         .order_by("start")
     )
     for op in planned:
-        first.setdefault(op.machine_id, op)
-    return list(first.values())[:LIVE_MACHINES]
+        if op.machine_id in first:
+            queued.append(op)
+        else:
+            first[op.machine_id] = (op.machine, op.operation)
+    for op in queued:
+        spare = (
+            Machine.objects.filter(work_center_id=op.work_center_id, active=True)
+            .exclude(pk__in=first)
+            .order_by("code")
+            .first()
+        )
+        if spare is not None:
+            first[spare.pk] = (spare, op.operation)
+    return sorted(first.values(), key=lambda started: started[1].order_id)[:LIVE_MACHINES]
 
 
 def _live_morning() -> None:
@@ -85,8 +106,7 @@ def _live_morning() -> None:
     started = now - RUNNING_FOR
     operator = get_user_model().objects.filter(username="operator").first()
     operations = _first_operations()
-    for index, planned in enumerate(operations):
-        machine, operation = planned.machine, planned.operation
+    for index, (machine, operation) in enumerate(operations):
         crew = qualified_employees(machine=machine, on=timezone.localdate(started)).filter(department__code="PROD")
         busy = OperatorAssignment.objects.filter(until__isnull=True).values("employee")
         employee = crew.exclude(pk__in=busy).order_by("number").first()

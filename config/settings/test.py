@@ -12,6 +12,8 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth_token": "10
 # tests/core/test_login_security.py turns it on.
 AXES_ENABLED = False
 TAKT_API_RATE = None  # no request limit but a token's own `rate` (tests/core/test_tokens.py sets one)
+# The demo's last quarter only: demo_load runs once per xdist worker, and the demo tests pin its facts.
+TAKT_DEMO_HISTORY_DAYS = 91
 
 
 def _redis_db(url: str, db: int) -> str:

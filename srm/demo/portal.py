@@ -5,8 +5,8 @@
   shipment: two lots of motors on an ASN, which the warehouse's receipt now expects lot by lot.
 - Thresholds: a score under 75 warns (under 40 blocks purchasing); rejects above 2 % warn (above 8 %
   block); on-time delivery under 80 % warns.
-- Scorecards of every supplier for the last twelve months, computed from ERP's and WMS's history (the
-  quarter behind today: the months before it have nothing to measure, and show as gaps).
+- Scorecards of every supplier for the last twelve months, computed from ERP's and WMS's history (a year
+  of it by default; with a shorter TAKT_DEMO_HISTORY_DAYS the months before it show as gaps).
 
 Loaded once: when the ASN is there already, loading again changes nothing.
 """
