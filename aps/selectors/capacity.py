@@ -24,7 +24,7 @@ from core.choices import Procurement
 from core.models import Item, Machine, WorkCalendar, WorkCenter
 from core.selectors.calendars import working_intervals
 from plm.models import BomRevision, RoutingOperation, RoutingRevision, effective_on
-from plm.selectors.boms import bom_explode
+from plm.selectors.boms import bom_explode_many
 
 ONE_WEEK = datetime.timedelta(days=7)
 WEEKDAYS = 5
@@ -110,17 +110,25 @@ def _load(
         .order_by("week_start", "item__code")
     )
     changes = _effectivity_windows(weeks[0], weeks[-1])
-    explosions: dict[tuple[int, int], list] = {}
-    # Per week: the quantity of every item it makes, the scheduled ones and their components.
-    needed: dict[datetime.date, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    items: dict[int, Item] = {}
+    # The BOMs of every scheduled item, per effectivity window: one explosion of them all per window.
     window_day: dict[int, datetime.date] = {}
+    scheduled: dict[int, dict[int, Item]] = defaultdict(dict)
+    entries = list(entries)
     for entry in entries:
         window = bisect.bisect_right(changes, entry.week_start)
         window_day.setdefault(window, entry.week_start)
+        scheduled[window][entry.item_id] = entry.item
+    explosions: dict[tuple[int, int], list] = {
+        (item_id, window): rows
+        for window, of_window in scheduled.items()
+        for item_id, rows in bom_explode_many(items=list(of_window.values()), on=window_day[window]).items()
+    }
+    # Per week: the quantity of every item it makes, the scheduled ones and their components.
+    needed: dict[datetime.date, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    items: dict[int, Item] = {}
+    for entry in entries:
+        window = bisect.bisect_right(changes, entry.week_start)
         key = (entry.item_id, window)
-        if key not in explosions:
-            explosions[key] = bom_explode(item=entry.item, on=window_day[window], quantity=Decimal(1))
         week = needed[entry.week_start]
         week[entry.item_id] += entry.quantity
         items[entry.item_id] = entry.item

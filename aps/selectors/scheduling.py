@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from aps.choices import MachineWindowKind, ScheduleState
 from aps.models import MachineWindow, Schedule, ScheduleOperation
-from core.models import Machine
+from core.models import Machine, WorkCalendar
 from core.selectors.calendars import working_hours
 from erp.choices import OperationState
 
@@ -58,22 +58,26 @@ def machine_loads(schedule: Schedule) -> list[MachineLoad]:
         .order_by("work_center__code", "code")
     )
     loads = []
+    available: dict[int | None, int] = {}  # per calendar: machines mostly share their work center's
     for machine in machines:
         row = rows.get(machine.pk, {})
         setup = row.get("setup") or 0
+        calendar = machine.effective_calendar
+        key = calendar.pk if calendar is not None else None
+        if key not in available:
+            available[key] = _available_minutes(calendar, schedule.horizon_start, last_end)
         loads.append(
             MachineLoad(
                 machine=machine,
                 busy_minutes=(row.get("run") or 0) + setup,
                 setup_minutes=setup,
-                available_minutes=_available_minutes(machine, schedule.horizon_start, last_end),
+                available_minutes=available[key],
             )
         )
     return loads
 
 
-def _available_minutes(machine: Machine, start: datetime.datetime, end: datetime.datetime) -> int:
-    calendar = machine.effective_calendar
+def _available_minutes(calendar: WorkCalendar | None, start: datetime.datetime, end: datetime.datetime) -> int:
     if calendar is None:
         return int((end - start).total_seconds() // 60)
     return round(working_hours(calendar=calendar, start=start, end=end) * 60)

@@ -124,7 +124,8 @@ class ObjectDetailView(ModelPermissionMixin, generic.DetailView):
     screens: "ObjectScreens | None" = None
 
     def get_queryset(self) -> QuerySet:
-        return self.screens.get_queryset()
+        # The page shows every field: the records its foreign keys name come in the same query.
+        return self.screens.get_queryset().select_related(*_foreign_keys(self.screens.model))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -141,13 +142,49 @@ class ObjectDetailView(ModelPermissionMixin, generic.DetailView):
 
 
 def _history(obj: models.Model, limit: int = 20) -> list[tuple[LogEntry, list[tuple[str, str, str]]]]:
-    """The audit entries of a record with their changes to its own fields, as (label, old, new)."""
+    """The audit entries of a record with their changes to its own fields, as (label, old, new). The records a
+    changed foreign key named are read in one query per model (auditlog's display reads one per change)."""
     labels = {str(f.verbose_name) for f in obj._meta.concrete_fields if not f.primary_key}
-    entries = LogEntry.objects.get_for_object(obj).select_related("actor")[:limit]
-    return [
-        (entry, [(label, old, new) for label, (old, new) in entry.changes_display_dict.items() if label in labels])
-        for entry in entries
-    ]
+    keys = {f.name: f for f in obj._meta.concrete_fields if f.many_to_one or f.one_to_one}
+    entries = list(LogEntry.objects.get_for_object(obj).select_related("actor", "content_type")[:limit])
+    named = _records_named(entries, keys)
+    history = []
+    for entry in entries:
+        changed_keys = {name: values for name, values in entry.changes_dict.items() if name in keys}
+        entry.changes = {name: values for name, values in entry.changes_dict.items() if name not in keys}
+        changes = [(label, old, new) for label, (old, new) in entry.changes_display_dict.items() if label in labels]
+        for name, (old, new) in changed_keys.items():
+            related = keys[name].related_model
+            changes.append(
+                (str(keys[name].verbose_name), named.get((related, old), old), named.get((related, new), new))
+            )
+        history.append((entry, changes))
+    return history
+
+
+def _records_named(entries: list[LogEntry], keys: dict[str, models.Field]) -> dict[tuple[type, str], str]:
+    """{(model, pk as logged): str(record)} of the records the entries' changed foreign keys name."""
+    wanted: dict[type, set] = {}
+    for entry in entries:
+        for name, values in entry.changes_dict.items():
+            if name in keys:
+                related = keys[name].related_model
+                for value in values:
+                    if value not in (None, "None"):
+                        try:
+                            wanted.setdefault(related, set()).add(related._meta.pk.to_python(value))
+                        except ValidationError:  # a value logged as text, not a key: shown as it is
+                            continue
+    named = {}
+    for model, pks in wanted.items():
+        # What a record's name shows of its own foreign keys ("<item> <lot>") comes in the same query.
+        records = model._default_manager.select_related(*_foreign_keys(model)).in_bulk(pks)
+        named.update({(model, str(pk)): str(record) for pk, record in records.items()})
+    return named
+
+
+def _foreign_keys(model: type[models.Model]) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields if f.is_relation]
 
 
 def _display_fields(obj: models.Model):

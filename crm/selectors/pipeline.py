@@ -17,13 +17,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from core.models import Currency
-from core.selectors.currencies import company_currency, exchange_rate_on
+from core.models import Currency, ExchangeRate
+from core.selectors.currencies import company_currency
 from crm.models import Opportunity, OpportunityState, SalesTarget, Stage
 
 ZERO = Decimal("0.00")
@@ -48,13 +47,20 @@ class CompanyMoney:
 
     def _rate(self, currency_id: int) -> Decimal | None:
         if currency_id not in self._rates:
-            currency = Currency.objects.get(pk=currency_id)
-            self._currencies[currency_id] = currency
-            try:
-                self._rates[currency_id] = exchange_rate_on(currency=currency, on=self.on)
-            except ValidationError:
-                self._rates[currency_id] = None
-        return self._rates[currency_id]
+            self._read_rates()
+        return self._rates.setdefault(currency_id, None)
+
+    def _read_rates(self) -> None:
+        """Every currency and its latest rate on `on` (as exchange_rate_on reads one), in two queries."""
+        self._currencies = Currency.objects.in_bulk()
+        latest = dict(
+            ExchangeRate.objects.filter(valid_from__lte=self.on)
+            .order_by("currency_id", "-valid_from")
+            .distinct("currency_id")
+            .values_list("currency_id", "rate")
+        )
+        for currency_id in self._currencies:
+            self._rates.setdefault(currency_id, latest.get(currency_id))
 
     def __call__(self, amount: Decimal | None, currency_id: int) -> Decimal:
         """`amount` in the company currency, unrounded (round the sum, not each part)."""

@@ -436,7 +436,7 @@ def account_lines(*, account: Account, limit: int = 100) -> QuerySet[JournalLine
     """An account's latest postings, newest first, with their entries."""
     return (
         JournalLine.objects.filter(account=account)
-        .select_related("entry", "partner", "item", "cost_center")
+        .select_related("entry", "account", "partner", "item", "cost_center")
         .order_by("-entry__date", "-entry_id", "-pk")[:limit]
     )
 

@@ -41,17 +41,22 @@ def bom_explode(*, item: Item, on: datetime.date, quantity: Decimal = Decimal(1)
     Extended quantity = parent's extended quantity x qty_per x (1 + scrap % / 100), converted to the
     component's own unit, so quantities of one component add up however its lines are written.
     """
+    return bom_explode_many(items=[item], on=on, quantity=quantity)[item.pk]
+
+
+def bom_explode_many(
+    *, items: list[Item], on: datetime.date, quantity: Decimal = Decimal(1)
+) -> dict[int, list[ExplosionRow]]:
+    """bom_explode of each item, {item id: rows}, reading the lines of all of them one BOM level per query."""
     lines_by_parent: dict[int, list[BomLine]] = defaultdict(list)
-    frontier, fetched = {item.pk}, set()
+    frontier, fetched = {item.pk for item in items}, set()
     while frontier:
         fetched |= frontier
         for line in _effective_lines(frontier, on):
             lines_by_parent[line.bom.item_id].append(line)
         frontier = {line.component_id for parent in frontier for line in lines_by_parent[parent]} - fetched
 
-    rows: list[ExplosionRow] = []
-
-    def visit(parent_id: int, parent_qty: Decimal, path: tuple[int, ...]) -> None:
+    def visit(rows: list[ExplosionRow], parent_id: int, parent_qty: Decimal, path: tuple[int, ...]) -> None:
         for line in lines_by_parent[parent_id]:
             if line.component_id in path:  # cycles are refused on save; never loop on bad data
                 continue
@@ -61,10 +66,13 @@ def bom_explode(*, item: Item, on: datetime.date, quantity: Decimal = Decimal(1)
             )
             row_path = (*path, line.component_id)
             rows.append(ExplosionRow(level=len(path), path=row_path, line=line, extended_qty=extended))
-            visit(line.component_id, extended, row_path)
+            visit(rows, line.component_id, extended, row_path)
 
-    visit(item.pk, Decimal(quantity), (item.pk,))
-    return rows
+    explosions: dict[int, list[ExplosionRow]] = {}
+    for item in items:
+        explosions[item.pk] = []
+        visit(explosions[item.pk], item.pk, Decimal(quantity), (item.pk,))
+    return explosions
 
 
 def bom_summary(rows: list[ExplosionRow]) -> list[tuple[Item, Decimal]]:
