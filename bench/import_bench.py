@@ -127,7 +127,7 @@ def _timed_import(folder: Path, import_folder) -> tuple[float, dict, list[float]
     """(seconds, counts, seconds per file); a file's time runs to the next one's start, the last to the commit."""
     file_starts: list[float] = []
     started = time.perf_counter()
-    counts = import_folder(folder, progress=lambda percent, message: file_starts.append(time.perf_counter()))
+    counts = import_folder(folder, progress=lambda percent, message, params: file_starts.append(time.perf_counter()))
     ended = time.perf_counter()
     file_times = [end - start for start, end in itertools.pairwise([*file_starts, ended])]
     return ended - started, counts, file_times

@@ -1,4 +1,18 @@
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext
+
+
+def translated(msgid: str, params: Mapping[str, Any] | None = None) -> str:
+    """A text stored untranslated (its msgid, marked with gettext_noop, and the values of its placeholders), in the
+    active language: what a background run wrote is shown in the language of whoever reads it. A text stored
+    before it was kept this way, or not in the catalog, reads as stored."""
+    if not msgid:
+        return ""  # gettext("") is the catalog's header
+    text = gettext(msgid)
+    return text % params if params else text
 
 
 def trim_decimal(value: Decimal, min_places: int = 2) -> str:

@@ -77,6 +77,9 @@ TaskRunTable = _table(
     models.TaskRun,
     ("title", "status", "percent", "message", "created_by", "created_at", "finished_at"),
     link="title",
+    # Stored untranslated: shown in the reader's language.
+    title=tables.Column(accessor="title_text", order_by="title", linkify=True, verbose_name=_("Title")),
+    message=tables.Column(accessor="message_text", order_by="message", verbose_name=_("Message")),
 )
 DomainEventTable = _table(
     models.DomainEvent,

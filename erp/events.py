@@ -27,6 +27,12 @@ PRODUCTION_ORDER_RELEASED = "erp.production_order.released"
 # payload: order_id, number, item, quantity, completed_qty, scrapped_qty, completed_at, sales_order (or None).
 PRODUCTION_ORDER_COMPLETED = "erp.production_order.completed"
 
+# A completed production order was closed: its variances are stored and one journal entry clears its WIP
+# into the variance accounts; nothing more is booked to it.
+# payload: order_id, number, item, completed_qty, scrapped_qty, variances ({kind: amount}, company currency),
+# wip_cleared, journal_entry (number), date (of the entry), closed_at.
+PRODUCTION_ORDER_CLOSED = "erp.production_order.closed"
+
 # A posted invoice (customer or supplier) was booked: receivables or payables hold it now.
 # payload: invoice, kind (customer | supplier), partner, currency, net_amount, tax_amount, total_amount,
 # invoice_date, due_date, sales_order (or None), purchase_order (or None).

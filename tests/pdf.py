@@ -32,17 +32,50 @@ def _unescape(match: re.Match) -> bytes:
     return _ESCAPES.get(escaped, escaped)
 
 
-def _unescaped(string: bytes) -> str:
-    """A PDF string's text, its escapes undone (\\267 is ·), in the standard fonts' encoding (WinAnsi)."""
-    return re.sub(rb"\\([0-7]{1,3}|.)", _unescape, string).decode("cp1252", errors="replace")
+def _unescaped(string: bytes, encoding: str = "cp1252") -> str:
+    """A PDF string's text, its escapes undone (\\267 is ·), in its font's encoding: WinAnsi for the standard
+    fonts, UCS-2 for the CJK font."""
+    return re.sub(rb"\\([0-7]{1,3}|.)", _unescape, string).decode(encoding, errors="replace")
+
+
+# The PDF's objects; a font's is the first to name a base font, its encoding and resource name (/F2) are at its end.
+_OBJECT = re.compile(rb"\d+ 0 obj(.*?)endobj", re.S)
+_FONT = re.compile(rb"/BaseFont /(\S+).*/Encoding /(\S+) /Name /(\w+)", re.S)
+# A text operator: the font chosen (/F2 9 Tf), or a string drawn ((...) Tj).
+_TEXT_OPERATOR = re.compile(rb"/(\w+) [\d.]+ Tf|\(((?:[^()\\]|\\.)*)\)\s*Tj")
+_PYTHON_ENCODING = {b"WinAnsiEncoding": "cp1252", b"UniGB-UCS2-H": "utf-16-be"}
+
+
+def drawn_strings(pdf: bytes) -> list[tuple[str, str]]:
+    """The strings drawn on a PDF's pages with the base name of the font each is drawn in, read in its encoding."""
+    fonts = {}
+    for found in filter(None, map(_FONT.search, _OBJECT.findall(pdf))):
+        base, encoding, name = found.groups()
+        fonts[name] = (base.decode(), _PYTHON_ENCODING.get(encoding, "cp1252"))
+    strings = []
+    for content in page_streams(pdf):
+        font, encoding = "", "cp1252"
+        for name, string in _TEXT_OPERATOR.findall(content):
+            if name:
+                font, encoding = fonts.get(name, (name.decode(), "cp1252"))
+            else:
+                strings.append((font, _unescaped(string, encoding)))
+    return strings
 
 
 def pdf_text(pdf: bytes) -> str:
     """The text drawn on a PDF's pages: the strings of their text operators."""
-    text = []
-    for content in page_streams(pdf):
-        text += [_unescaped(part) for part in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", content)]
-    return " ".join(text)
+    return " ".join(string for _font, string in drawn_strings(pdf))
+
+
+def font_of_each_string(pdf: bytes) -> dict[str, str]:
+    """The base name of the font each string on a PDF's pages is drawn in."""
+    return {string: font for font, string in drawn_strings(pdf)}
+
+
+def fonts_drawn_with(pdf: bytes) -> set[str]:
+    """The fonts a PDF's pages draw text with, by their base names (Helvetica, STSong-Light)."""
+    return {font for font, string in drawn_strings(pdf) if string.strip()}
 
 
 def page_count(pdf: bytes) -> int:

@@ -527,14 +527,19 @@ def test_the_closed_loop_from_a_won_quote_to_a_paid_invoice_and_a_traced_kettle(
         steps = list(DomainEvent.objects.order_by("pk").values_list("name", flat=True))
         assert [name for name in steps if name != "wms.stock.moved"] == [
             "erp.sales_order.confirmed",  # 1. the quote accepted
+            "crm.quote.accepted",
             "core.task_run.finished",  # 2. MRP
+            *["aps.planned_order.firmed"] * 5,  # one a planned order
             "erp.purchase_order.sent",  # 3.
             "srm.asn.announced",  # the supplier's ASN
             *["wms.goods.received"] * 4,  # 4. one a receipt line
             "wms.receipt.closed",
             "erp.production_order.released",  # 5.
-            "core.task_run.finished",  # the schedule solved
-            "erp.production_order.completed",  # 6. and 7.
+            "aps.schedule.published",  # the schedule solved and published
+            "core.task_run.finished",
+            *["mes.operation.started", "mes.operation.completed"],  # 6. assembly
+            *["mes.operation.started", "mes.inspection.recorded", "mes.operation.completed"],  # the final test
+            *["erp.production_order.completed", "erp.production_order.closed"],  # 7.
             "wms.shipment.shipped",  # 8.
             *["erp.invoice.posted", "erp.payment.registered"] * 2,  # 9. the customer's, then the supplier's
         ]

@@ -1,15 +1,13 @@
 """FilterSets of the MRP lists, shared by the screens and the API
 (`?item=KT-200&kind=buy&state=planned&due_date_after=2026-12-01&start_late=true`)."""
 
-import datetime
-
 import django_filters
 from django import forms
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from aps.choices import ExceptionKind, PlannedOrderKind, PlannedOrderState
 from aps.models import MrpException, PlannedOrder
-from aps.selectors.mrp import current_run
 from core.filtersets import SearchFilterSet, code_filter, date_range_filter
 from core.forms import FilterForm
 from core.models import Item, Partner
@@ -29,7 +27,9 @@ class PlannedOrderFilterSet(SearchFilterSet):
     supplier = code_filter(Partner.objects.all(), _("Supplier"), "supplier")
     due_date = date_range_filter(_("Due"))
     start_late = django_filters.BooleanFilter(
-        method="filter_start_late", label=_("Start late"), help_text=_("Starts before the plan's date.")
+        method="filter_start_late",
+        label=_("Start late"),
+        help_text=_("Cannot meet its due date on its lead time: it starts on the plan's date, late."),
     )
 
     class Meta:
@@ -38,13 +38,11 @@ class PlannedOrderFilterSet(SearchFilterSet):
         form = FilterForm
 
     def filter_start_late(self, queryset, name, value):
+        # A plan never starts before its planning date: the run flags an order its lead time makes late.
         if value is None:
             return queryset
-        run = current_run()
-        planning_date = run.planning_date if run is not None else datetime.date.today()
-        return (
-            queryset.filter(start_date__lt=planning_date) if value else queryset.filter(start_date__gte=planning_date)
-        )
+        late = Exists(MrpException.objects.filter(planned_order=OuterRef("pk"), kind=ExceptionKind.START_LATE))
+        return queryset.filter(late) if value else queryset.exclude(late)
 
 
 class MrpExceptionFilterSet(SearchFilterSet):

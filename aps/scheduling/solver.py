@@ -21,7 +21,9 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.utils.translation import gettext_noop
 from ortools.sat.python import cp_model
 
 from aps.scheduling.greedy import dispatch, span
@@ -34,7 +36,8 @@ PRESOLVE_TASKS = 200
 # machine change MACHINE_CHANGE_COST, on top of the objective: a task moves only for a gain.
 MACHINE_CHANGE_COST = 60
 
-Report = Callable[[float, str], None]  # (fraction done, message)
+# (fraction done, message, the values of its placeholders): the message is a msgid, translated when shown.
+Report = Callable[[float, str, dict[str, Any]], None]
 
 
 @dataclass
@@ -67,7 +70,7 @@ def solve(
 ) -> Solution:
     """The best schedule found within the time limit (raises greedy.HorizonTooShort if none fits)."""
     began = time.monotonic()
-    report = report or (lambda fraction, message: None)
+    report = report or (lambda fraction, message, params: None)
     baseline = dispatch(problem)
     movable = [task for task in problem.tasks if task.fixed is None]
     if not movable:
@@ -125,7 +128,11 @@ def _rolling(
             placed[key] = assignment
             if tasks[key].fixed is None:
                 on_machine[assignment.machine].append(key)
-        report((number + 1) / len(chunks), f"window {number + 1} of {len(chunks)}")
+        report(
+            (number + 1) / len(chunks),
+            gettext_noop("window %(window)s of %(windows)s"),
+            {"window": number + 1, "windows": len(chunks)},
+        )
     windowed = Solution(_settle_setups(problem, placed), "FEASIBLE", time.monotonic() - began, decomposed=True)
     # Windows see only part of the plan: keep the dispatching rule's schedule where it is better overall.
     if kpis(problem, baseline).objective(problem) < kpis(problem, windowed).objective(problem):
@@ -206,7 +213,11 @@ class _Progress(cp_model.CpSolverSolutionCallback):
     def on_solution_callback(self) -> None:
         low, high = self.span_done
         fraction = low + (high - low) * min(1.0, self.wall_time / self.time_limit)
-        self.report(fraction, f"objective {self.objective_value:,.0f}, bound {self.best_objective_bound:,.0f}")
+        self.report(
+            fraction,
+            gettext_noop("objective %(objective)s, bound %(bound)s"),
+            {"objective": f"{self.objective_value:,.0f}", "bound": f"{self.best_objective_bound:,.0f}"},
+        )
 
 
 class _WindowModel:

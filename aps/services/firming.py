@@ -17,10 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aps.choices import DemandKind, PlannedOrderKind, PlannedOrderState
+from aps.events import PLANNED_ORDER_FIRMED
 from aps.models import Pegging, PlannedOrder
 from aps.services.mrp import plant_plan_lock
 from core.models import Currency
 from core.selectors.currencies import company_currency, convert_amount
+from core.services.events import event_publish
 from erp.models import ProductionOrder, PurchaseOrder, SalesOrderLine
 from erp.services.production import production_order_create, production_order_firm
 from erp.services.purchasing import purchase_order_create
@@ -46,7 +48,8 @@ def _make(order: PlannedOrder, warehouse, user: Any) -> ProductionOrder:
     production = production_order_create(
         item=order.item,
         quantity=order.quantity,
-        start_date=order.start_date,
+        # A plan firmed days after its run does not start in the past either.
+        start_date=max(order.start_date, timezone.localdate()),
         due_date=order.due_date,
         warehouse=warehouse,
         sales_order_line=_sales_order_line(order),
@@ -152,4 +155,19 @@ def planned_orders_firm(*, orders: Iterable[PlannedOrder], user: Any = None) -> 
             order.save(
                 update_fields=["state", "production_order", "purchase_order", "firmed_at", "firmed_by", "updated_at"]
             )
+            event_publish(name=PLANNED_ORDER_FIRMED, payload=_firmed_payload(order), aggregate=order, actor=user)
         return created
+
+
+def _firmed_payload(order: PlannedOrder) -> dict[str, Any]:
+    return {
+        "planned_order": order.number,
+        "kind": order.kind,
+        "item": order.item.code,
+        "quantity": str(order.quantity),
+        "start_date": order.start_date.isoformat(),
+        "due_date": order.due_date.isoformat(),
+        "production_order": order.production_order.number if order.production_order else None,
+        "purchase_order": order.purchase_order.number if order.purchase_order else None,
+        "firmed_at": order.firmed_at.isoformat(),
+    }

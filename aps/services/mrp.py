@@ -13,7 +13,7 @@ import itertools
 import operator
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
@@ -23,20 +23,21 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from aps.choices import DemandKind, ExceptionKind, PlannedOrderKind, PlannedOrderState, SupplyKind
 from aps.models import MrpRun
 from core.choices import LotPolicy, Procurement, TaskRunStatus
 from core.formatting import format_quantity
 from core.models import TaskRun
-from core.services.progress import task_run_start
+from core.services.progress import ProgressReporter, task_run_start
 from erp.choices import ProductionOrderState, PurchaseOrderState, SalesOrderState
 from erp.selectors.costing import low_level_codes
 from plm.models.revisions import EFFECTIVE_STATES
 from plm.services.cycles import describe_cycle, find_cycle
 from srm.selectors.sources import SourceOption, choose_source, sources_for_items
 
-Progress = Callable[[int, str], None]
+Progress = ProgressReporter
 
 MRP_TASK = "aps.tasks.mrp_run"
 # pg_advisory_lock key: one MRP run (or firming) at a time, plant-wide.
@@ -283,11 +284,8 @@ class _Plan:
         self._read_production()
         self.progress(
             30,
-            self._("Read %(items)s items and %(demands)s demands.")
-            % {
-                "items": len(self.items),
-                "demands": len(self.demands),
-            },
+            gettext_noop("Read %(items)s items and %(demands)s demands."),
+            {"items": len(self.items), "demands": len(self.demands)},
         )
 
     def _read_items(self) -> None:
@@ -608,8 +606,8 @@ class _Plan:
             done += len(by_level[level])
             self.progress(
                 30 + 50 * done // max(total, 1),
-                self._("Level %(level)s planned: %(done)s of %(total)s items.")
-                % {"level": level, "done": done, "total": total},
+                gettext_noop("Level %(level)s planned: %(done)s of %(total)s items."),
+                {"level": level, "done": done, "total": total},
             )
 
     def _net_item(self, item: Item) -> None:
@@ -674,7 +672,10 @@ class _Plan:
     def _plan_order(self, item: Item, due: datetime.date, shortfall: Decimal) -> Planned:
         order_id = self.planned_id()
         quantity, lead_time, supplier_id = self._sourcing(item, shortfall)
-        start = due - (item.lead_delta if lead_time == item.lead_time else datetime.timedelta(days=lead_time))
+        lead = item.lead_delta if lead_time == item.lead_time else datetime.timedelta(days=lead_time)
+        # Never before the planning date: an order that should have started already (a due date promised by
+        # capable-to-promise on capacity, shorter than the item's fixed lead time) starts today, and is late.
+        start = max(due - lead, self.today)
         order = Planned(
             id=order_id,
             number=f"PL-{order_id}",
@@ -686,13 +687,17 @@ class _Plan:
             supplier_id=supplier_id,
         )
         self.planned.append(order)
-        if start < self.today:
+        if due - lead < self.today:
+            ready = self.today + lead
             self._order_exception(
                 order,
                 ExceptionKind.START_LATE,
-                self._("%(number)s should have started %(start)s to be ready by %(due)s (lead time %(days)s days).")
-                % {"number": order.number, "start": start.isoformat(), "due": due.isoformat(), "days": lead_time},
-                suggested=self.today,
+                self._(
+                    "%(number)s cannot be ready by %(due)s: with its lead time of %(days)s days it starts today and "
+                    "is ready %(ready)s."
+                )
+                % {"number": order.number, "due": due.isoformat(), "days": lead_time, "ready": ready.isoformat()},
+                suggested=ready,
             )
         if item.make:
             if not self._explode(item.id, quantity, start, order.number, parent_order_id=order.id):
@@ -998,7 +1003,7 @@ def mrp_run(
     counted either as stock or as an open order, never as both.
     """
     today = today or timezone.localdate()
-    report = progress or (lambda percent, message: None)
+    report = progress or (lambda percent, message="", params=None: None)
     started = time.perf_counter()
     nested = connection.in_atomic_block
     with plant_plan_lock(wait=False), transaction.atomic():
@@ -1020,7 +1025,7 @@ def mrp_run(
             )
             plan.prepare_write()
             plan.net(run)
-            report(90, _("Indexing %(orders)s planned orders.") % {"orders": len(plan.planned)})
+            report(90, gettext_noop("Indexing %(orders)s planned orders."), {"orders": len(plan.planned)})
             plan.finish_write(run)
         finally:
             if collecting:
@@ -1045,7 +1050,7 @@ def mrp_run_start(*, user: Any = None, today: datetime.date | None = None) -> Ta
         raise ValidationError(_("An MRP run is already queued or running: wait for it to finish."), code="mrp_running")
     return task_run_start(
         task_name=MRP_TASK,
-        title=_("MRP run"),
+        title=gettext_noop("MRP run"),
         params={"today": today.isoformat() if today else None},
         user=user,
     )

@@ -15,7 +15,7 @@ import datetime
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from aps.choices import (
     FixedReason,
@@ -34,6 +35,7 @@ from aps.choices import (
     PlannedOrderState,
     ScheduleState,
 )
+from aps.events import SCHEDULE_PUBLISHED
 from aps.models import (
     Changeover,
     MachineWindow,
@@ -53,7 +55,8 @@ from core.choices import TaskRunStatus
 from core.models import Item, Machine, TaskRun, WorkCenter
 from core.selectors.calendars import working_intervals
 from core.services.dataio import bulk_update_values
-from core.services.progress import task_run_start
+from core.services.events import event_publish
+from core.services.progress import ProgressReporter, task_run_start
 from erp.choices import OperationState, ProductionOrderState
 from erp.models import ProductionOperation, ProductionOrder
 from plm.selectors.revisions import effective_routing
@@ -63,7 +66,7 @@ MINUTE = datetime.timedelta(minutes=1)
 MAX_HORIZON_DAYS = 366
 SCHEDULED_STATES = (ProductionOrderState.FIRM, ProductionOrderState.RELEASED, ProductionOrderState.IN_PROGRESS)
 
-Report = Callable[[int, str], None]
+Report = ProgressReporter
 
 
 def whole_minutes(value: Decimal) -> int:
@@ -609,7 +612,7 @@ def _subtract(windows: list[plain.Window], down: plain.Window) -> list[plain.Win
 
 def schedule_solve(*, schedule: Schedule, report: Report | None = None) -> Schedule:
     """Solve a schedule and store its answer; a failure is recorded on it with the reason."""
-    report = report or (lambda percent, message: None)
+    report = report or (lambda percent, message="", params=None: None)
     began = time.monotonic()
     Schedule.objects.filter(pk=schedule.pk).update(state=ScheduleState.SOLVING, error="")
     horizon_days = schedule.horizon_days
@@ -621,7 +624,7 @@ def schedule_solve(*, schedule: Schedule, report: Report | None = None) -> Sched
                     built.problem,
                     time_limit=schedule.time_limit_seconds,
                     keep_previous=not schedule.full_replan,
-                    report=lambda fraction, message: report(int(fraction * 100), message),
+                    report=lambda fraction, message, params: report(int(fraction * 100), message, params),
                 )
                 break
             except HorizonTooShort:
@@ -680,7 +683,8 @@ def schedule_solve_start(*, schedule: Schedule, user: Any = None, publish: bool 
             raise ValidationError(_("This schedule is being solved already."), code="solving")
         run = task_run_start(
             task_name=SCHEDULE_TASK,
-            title=_("Scheduling: %(name)s") % {"name": schedule.name},
+            title=gettext_noop("Scheduling: %(name)s"),
+            title_params={"name": schedule.name},
             params={"schedule": schedule.pk, "publish": publish},
             user=user,
         )
@@ -703,13 +707,28 @@ def schedule_publish(*, schedule: Schedule, user: Any = None) -> Schedule:
                 _("This scenario has what-if orders: enter them as production orders and schedule again."),
                 code="what_if_orders",
             )
-        Schedule.objects.filter(state=ScheduleState.PUBLISHED).update(state=ScheduleState.SUPERSEDED)
+        superseded = Schedule.objects.filter(state=ScheduleState.PUBLISHED)
+        superseded_ids = [str(pk) for pk in superseded.values_list("pk", flat=True)]
+        superseded.update(state=ScheduleState.SUPERSEDED)
         # What the scenario assumed about machines is now the plan's assumption.
         schedule.machine_windows.update(schedule=None)
         schedule.state = ScheduleState.PUBLISHED
         schedule.published_at = timezone.now()
         schedule.published_by = user if getattr(user, "is_authenticated", False) else None
         schedule.save(update_fields=["state", "published_at", "published_by", "updated_at"])
+        payload = {
+            "schedule": str(schedule.pk),
+            "name": schedule.name,
+            "horizon_start": schedule.horizon_start.isoformat(),
+            "frozen_until": schedule.frozen_until.isoformat(),
+            "operations": ScheduleOperation.objects.filter(job__schedule=schedule, start__isnull=False).count(),
+            "tardy_orders": schedule.tardy_orders,
+            "weighted_tardiness": schedule.weighted_tardiness,
+            "makespan_minutes": schedule.makespan_minutes,
+            "superseded": superseded_ids,
+            "published_at": schedule.published_at.isoformat(),
+        }
+        event_publish(name=SCHEDULE_PUBLISHED, payload=payload, aggregate=schedule, actor=user)
     return schedule
 
 

@@ -144,6 +144,10 @@ CalendarExceptionSerializer = serializer(
 
 class TaskRunSerializer(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Stored untranslated: in the language the client asks for (Accept-Language), like the API's other texts.
+    title = serializers.CharField(source="title_text", read_only=True)
+    message = serializers.CharField(source="message_text", read_only=True)
+    error = serializers.CharField(source="error_text", read_only=True)
 
     class Meta:
         model = models.TaskRun

@@ -4,8 +4,13 @@ A4, drawn with reportlab's platypus: the company's letterhead on the left and th
 identity (number, dates) on the right; below it the party the document goes to, with the terms beside
 it; then the document's body (a lines table with totals, notes, barcodes); on every page a footer
 naming the document and "Page x of y". Money and quantities are Decimals formatted here, once.
+
+Chinese is set in STSong-Light, one of the CID fonts every PDF viewer provides (so nothing is embedded): the
+whole document when it is printed in Chinese, and any text the standard fonts cannot draw (a partner's name in
+Chinese) in a document printed in English.
 """
 
+import functools
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -13,6 +18,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from xml.sax.saxutils import escape
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from reportlab.graphics.barcode import createBarcodeDrawing
 from reportlab.graphics.shapes import Drawing
@@ -21,6 +27,8 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
@@ -28,12 +36,16 @@ from core.formatting import format_quantity
 from core.models import Company
 
 MARGIN = 18 * mm
+LATIN_FONT = "Helvetica"
+CJK_FONT = "STSong-Light"
+pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
 STYLES = getSampleStyleSheet()
 BODY = ParagraphStyle("DocBody", parent=STYLES["Normal"], fontSize=9, leading=11.5)
 SMALL = ParagraphStyle("DocSmall", parent=BODY, fontSize=7.5, leading=9.5, textColor=colors.HexColor("#555555"))
 RIGHT = ParagraphStyle("DocRight", parent=BODY, alignment=TA_RIGHT)
 SMALL_RIGHT = ParagraphStyle("DocSmallRight", parent=SMALL, alignment=TA_RIGHT)
 BOLD = ParagraphStyle("DocBold", parent=BODY, fontName="Helvetica-Bold")
+BOLD_RIGHT = ParagraphStyle("DocBoldRight", parent=BOLD, alignment=TA_RIGHT)
 TITLE = ParagraphStyle("DocTitle", parent=STYLES["Heading1"], fontSize=16, leading=20, spaceAfter=2, alignment=TA_RIGHT)
 COMPANY = ParagraphStyle("DocCompany", parent=STYLES["Heading2"], fontSize=13, leading=16, spaceAfter=2)
 HEADING = ParagraphStyle("DocHeading", parent=BOLD, fontSize=10, leading=13, spaceBefore=6, spaceAfter=2)
@@ -71,9 +83,35 @@ def day(value: date | None) -> str:
     return value.isoformat() if value else "—"
 
 
+def _latin(value: str) -> bool:
+    """Whether the standard fonts can draw `value`: it is within their encoding (WinAnsi); else they draw boxes."""
+    try:
+        value.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def needs_cjk_font(value: str) -> bool:
+    """Whether `value` is set in the CJK font: all text of a document printed in Chinese (its Latin too, so the
+    page looks of a piece), else text the standard fonts cannot draw."""
+    return (get_language() or "").startswith("zh") or not _latin(value)
+
+
+@functools.cache
+def _cjk_style(style: ParagraphStyle, ideographs: bool) -> ParagraphStyle:
+    # The CID font has no bold face. Ideographs have no spaces between words: their lines break between any two
+    # characters, Latin ones (a code, an amount) between words only.
+    name = f"{style.name}CJK{'Wrap' if ideographs else ''}"
+    return ParagraphStyle(name, parent=style, fontName=CJK_FONT, wordWrap="CJK" if ideographs else None)
+
+
 def text(value: object, style: ParagraphStyle = BODY) -> Paragraph:
-    """A paragraph of plain text (escaped; new lines kept)."""
-    return Paragraph(escape(str(value)).replace("\n", "<br/>"), style)
+    """A paragraph of plain text (escaped; new lines kept), in the CJK font where it needs it."""
+    value = str(value)
+    if needs_cjk_font(value):
+        style = _cjk_style(style, not _latin(value))
+    return Paragraph(escape(value).replace("\n", "<br/>"), style)
 
 
 def letterhead_company() -> Company | None:
@@ -166,7 +204,11 @@ def lines_table(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], total
     data: list[list[Cell]] = [[text(column.title, SMALL_RIGHT if column.numeric else SMALL) for column in columns]]
     data += [[cell(value, column) for value, column in zip(row, columns, strict=True)] for row in rows]
     blank = [""] * (len(columns) - 2)
-    data += [[*blank, text(label, RIGHT), text(amount, RIGHT)] for label, amount in totals]
+    data += [
+        [*blank, text(label, style), text(amount, style)]
+        for n, (label, amount) in enumerate(totals, start=1)
+        for style in [BOLD_RIGHT if n == len(totals) else RIGHT]
+    ]
     table = Table(data, colWidths=[column.width for column in columns], repeatRows=1)
     style = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -178,10 +220,7 @@ def lines_table(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], total
     if rows:
         style.append(("LINEBELOW", (0, 1), (-1, len(rows)), 0.3, GRID))
     if totals:
-        style += [
-            ("LINEABOVE", (-2, -1), (-1, -1), 0.8, colors.black),
-            ("FONTNAME", (-2, -1), (-1, -1), "Helvetica-Bold"),
-        ]
+        style.append(("LINEABOVE", (-2, -1), (-1, -1), 0.8, colors.black))
     table.setStyle(TableStyle(style))
     return table
 
@@ -232,12 +271,16 @@ def _numbered_canvas(label: str) -> Callable[..., Canvas]:
 
         def _footer(self, count: int) -> None:
             self.saveState()
-            self.setFont("Helvetica", 7.5)
             self.setFillColor(colors.HexColor("#555555"))
+            self._set_font_for(label)
             self.drawString(MARGIN, 10 * mm, label)
             page = _("Page %(page)s of %(pages)s") % {"page": self.getPageNumber(), "pages": count}
+            self._set_font_for(page)
             self.drawRightString(A4[0] - MARGIN, 10 * mm, page)
             self.restoreState()
+
+        def _set_font_for(self, value: str) -> None:
+            self.setFont(CJK_FONT if needs_cjk_font(value) else LATIN_FONT, 7.5)
 
     return NumberedCanvas
 

@@ -31,7 +31,7 @@ from django.db import DataError, IntegrityError, connection, models, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.db.models.fields import NOT_PROVIDED
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core import events
 from core.formatting import trim_decimal
@@ -383,8 +383,8 @@ def import_folder(
     with transaction.atomic():
         for number, (handler, file_path) in enumerate(plan, start=1):
             if progress:
-                message = _("Importing %(file)s (%(number)s of %(total)s)")
-                progress(done * 100 // total, message % {"file": handler.name, "number": number, "total": len(plan)})
+                message = gettext_noop("Importing %(file)s (%(number)s of %(total)s)")
+                progress(done * 100 // total, message, {"file": handler.name, "number": number, "total": len(plan)})
             data = read_csv(file_path, handler)
             try:
                 counts[handler.name] = handler.load(data)
@@ -440,7 +440,7 @@ def import_start(*, files: Sequence[UploadedFile], user: Any) -> TaskRun:
         shutil.rmtree(folder)
         raise
     return task_run_start(
-        task_name="core.tasks.import_data", title=_("Data import"), params={"folder": folder_name}, user=user
+        task_name="core.tasks.import_data", title=gettext_noop("Data import"), params={"folder": folder_name}, user=user
     )
 
 

@@ -1,6 +1,6 @@
 """Long-running work: a Celery task records its progress in a TaskRun that the UI and API read.
 
-    run = task_run_start(task_name="aps.tasks.mrp_run", title="MRP", params={...}, user=request.user)
+    run = task_run_start(task_name="aps.tasks.mrp_run", title=gettext_noop("MRP run"), params={...}, user=request.user)
 
 and, on the worker:
 
@@ -10,16 +10,19 @@ and, on the worker:
 """
 
 import contextlib
+import json
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from celery import current_app
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core import events
 from core.choices import TaskRunStatus
@@ -28,10 +31,18 @@ from core.services.events import event_publish
 
 logger = logging.getLogger(__name__)
 
-ProgressReporter = Callable[[int, str], None]
 
-QUEUE_UNAVAILABLE = "The task queue is not reachable right now; nothing was started. Try again in a minute."
-WORKER_LOST = (
+class ProgressReporter(Protocol):
+    """Reports a job's progress: percent done and a message, as a msgid (marked with gettext_noop) with the
+    values of its placeholders, translated when someone reads it (`TaskRun.message_text`)."""
+
+    def __call__(self, percent: int, message: str = "", params: Mapping[str, Any] | None = None, /) -> None: ...
+
+
+QUEUE_UNAVAILABLE = gettext_noop(
+    "The task queue is not reachable right now; nothing was started. Try again in a minute."
+)
+WORKER_LOST = gettext_noop(
     "The worker running this job stopped before it finished (killed, lost, or over its time limit); "
     "nothing of it was kept. Start it again."
 )
@@ -40,8 +51,16 @@ WORKER_LOST = (
 RUN_LOCK_CLASS = 0x54_52  # "TR"
 
 
-def task_run_start(*, task_name: str, title: str, params: dict[str, Any], user: Any = None) -> TaskRun:
-    """Create a run and queue its task once the caller's transaction commits.
+def task_run_start(
+    *,
+    task_name: str,
+    title: str,
+    params: dict[str, Any],
+    user: Any = None,
+    title_params: Mapping[str, Any] | None = None,
+) -> TaskRun:
+    """Create a run and queue its task once the caller's transaction commits. `title` is a msgid (marked with
+    gettext_noop), `title_params` the values of its placeholders: the run's page translates it for its reader.
 
     Refused (ValidationError, code "queue_unavailable") while the broker does not answer, so nothing is
     left waiting for a worker that will never hear of it; should the broker go away between this check and
@@ -50,6 +69,7 @@ def task_run_start(*, task_name: str, title: str, params: dict[str, Any], user: 
     run = TaskRun.objects.create(
         task_name=task_name,
         title=title,
+        title_params=dict(title_params or {}),
         params=params,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
@@ -63,7 +83,7 @@ def _queue_check() -> None:
             broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0)
     except Exception as exc:
         logger.warning("The task queue does not answer: %s", exc)
-        raise ValidationError(QUEUE_UNAVAILABLE, code="queue_unavailable") from exc
+        raise ValidationError(_(QUEUE_UNAVAILABLE), code="queue_unavailable") from exc
 
 
 def _enqueue(run: TaskRun) -> None:
@@ -84,7 +104,8 @@ def _finish(run_id: Any, *, status: str, result: Any = None, error: str = "") ->
                 result=result,
                 error=error,
                 percent=100 if status == TaskRunStatus.SUCCEEDED else F("percent"),
-                message=_("Done") if status == TaskRunStatus.SUCCEEDED else _("Failed"),
+                message=gettext_noop("Done") if status == TaskRunStatus.SUCCEEDED else gettext_noop("Failed"),
+                message_params={},
                 finished_at=timezone.now(),
             )
         )
@@ -124,20 +145,29 @@ def task_run_fail_orphaned() -> int:
     return failed
 
 
-def task_run_report(*, run_id: Any, percent: int, message: str = "") -> None:
-    """Record progress; an atomic UPDATE, outside any business transaction, so readers see it at once."""
+def task_run_report(*, run_id: Any, percent: int, message: str = "", params: Mapping[str, Any] | None = None) -> None:
+    """Record progress; an atomic UPDATE, outside any business transaction, so readers see it at once.
+    `message` is a msgid (marked with gettext_noop), `params` the values of its placeholders."""
     percent = max(0, min(100, int(percent)))
     message = message[:500]
+    params = dict(params or {})
     if not connection.in_atomic_block:
-        TaskRun.objects.filter(pk=run_id, status=TaskRunStatus.RUNNING).update(percent=percent, message=message)
+        TaskRun.objects.filter(pk=run_id, status=TaskRunStatus.RUNNING).update(
+            percent=percent, message=message, message_params=params
+        )
         return
     # Called from inside the job's own transaction (an import is one), the UPDATE would stay invisible
     # until the job commits and vanish if it rolls back: write it over a connection of its own.
-    sql = f"UPDATE {TaskRun._meta.db_table} SET percent = %s, message = %s WHERE id = %s AND status = %s"  # noqa: S608
+    sql = (
+        f"UPDATE {TaskRun._meta.db_table} SET percent = %s, message = %s, message_params = %s"  # noqa: S608
+        " WHERE id = %s AND status = %s"
+    )
     side = connections.create_connection(DEFAULT_DB_ALIAS)
     try:
         with side.cursor() as cursor:
-            cursor.execute(sql, [percent, message, str(run_id), TaskRunStatus.RUNNING])
+            cursor.execute(
+                sql, [percent, message, json.dumps(params, cls=DjangoJSONEncoder), str(run_id), TaskRunStatus.RUNNING]
+            )
     finally:
         side.close()
 
@@ -154,7 +184,7 @@ def task_run_execute(*, run_id: Any, work: Callable[[TaskRun, ProgressReporter],
         return  # running on another worker right now
     try:
         claimed = TaskRun.objects.filter(pk=run_id, status=TaskRunStatus.PENDING).update(
-            status=TaskRunStatus.RUNNING, started_at=timezone.now(), message=_("Started")
+            status=TaskRunStatus.RUNNING, started_at=timezone.now(), message=gettext_noop("Started")
         )
         if not claimed:
             if TaskRun.objects.filter(pk=run_id, status=TaskRunStatus.RUNNING).exists():
@@ -162,8 +192,8 @@ def task_run_execute(*, run_id: Any, work: Callable[[TaskRun, ProgressReporter],
             return
         run = TaskRun.objects.get(pk=run_id)
 
-        def report(percent: int, message: str = "") -> None:
-            task_run_report(run_id=run_id, percent=percent, message=message)
+        def report(percent: int, message: str = "", params: Mapping[str, Any] | None = None, /) -> None:
+            task_run_report(run_id=run_id, percent=percent, message=message, params=params)
 
         try:
             result = work(run, report)

@@ -18,7 +18,6 @@ versions are frozen.
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -28,11 +27,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.choices import Procurement
 from core.models import Item, TaskRun
 from core.models.units import UnitConversionError
-from core.services.progress import task_run_start
+from core.services.progress import ProgressReporter, task_run_start
 from erp.choices import CostVersionState
 from erp.models import CostVersion, ItemCost
 from erp.selectors.costing import (
@@ -52,7 +52,7 @@ from plm.services.cycles import describe_cycle, find_cycle
 SIXTY = Decimal(60)
 PLACES = Decimal("0.000001")  # the scale of ItemCost's and Item.standard_cost's columns
 
-Progress = Callable[[int, str], None]
+Progress = ProgressReporter
 
 
 def _round(value: Decimal) -> Decimal:
@@ -264,7 +264,7 @@ def cost_version_roll_up(*, version: CostVersion, progress: Progress | None = No
     count does not grow with the number of items or levels. One transaction: a refusal or a failure
     leaves the previous roll-up as it was.
     """
-    report = progress or (lambda percent, message: None)
+    report = progress or (lambda percent, message="", params=None: None)
     with transaction.atomic():
         version = CostVersion.objects.select_for_update().get(pk=version.pk)
         _require_draft(version, "version_frozen")
@@ -281,8 +281,8 @@ def cost_version_roll_up(*, version: CostVersion, progress: Progress | None = No
             done += len(by_level[level])
             report(
                 done * 90 // total,
-                _("Level %(level)s costed: %(done)s of %(total)s items.")
-                % {"level": level, "done": done, "total": total},
+                gettext_noop("Level %(level)s costed: %(done)s of %(total)s items."),
+                {"level": level, "done": done, "total": total},
             )
         # A raw delete: the rows are derived data, rewritten whole; deleting them one by one through
         # the audit trail's signals would cost a query per row.
@@ -304,7 +304,8 @@ def cost_version_roll_up_start(*, version: CostVersion, user: Any = None) -> Tas
         )
     return task_run_start(
         task_name=ROLL_UP_TASK,
-        title=_("Cost roll-up %(version)s") % {"version": version.code},
+        title=gettext_noop("Cost roll-up %(version)s"),
+        title_params={"version": version.code},
         params={"version_id": version.pk},
         user=user,
     )

@@ -978,6 +978,23 @@ def production_order_close(
         order.state = State.CLOSED
         order.closed_at = timezone.now()
         order.save(update_fields=["state", "closed_at", "updated_at"])
+        event_publish(
+            name=events.PRODUCTION_ORDER_CLOSED,
+            payload={
+                "order_id": str(order.pk),
+                "number": order.number,
+                "item": order.item.code,
+                "completed_qty": str(order.completed_qty),
+                "scrapped_qty": str(order.scrapped_qty),
+                "variances": {kind: str(amount) for kind, amount in variances.amounts.items()},
+                "wip_cleared": str(variances.wip_balance),
+                "journal_entry": entry.number,
+                "date": date.isoformat(),
+                "closed_at": order.closed_at.isoformat(),
+            },
+            aggregate=order,
+            actor=user,
+        )
         return order
 
 

@@ -28,6 +28,7 @@ from aps.choices import MachineWindowKind
 from aps.models import MachineWindow
 from core.formatting import format_quantity as qty
 from core.models import Machine
+from core.services.events import event_publish
 from erp.choices import ProductionOrderState
 from erp.models import Employee, ProductionComponent, ProductionOperation
 from erp.services.people import attendance_sign_in, attendance_sign_out, labor_book, plant_date, qualification_check
@@ -39,6 +40,7 @@ from erp.services.production import (
     production_operation_start,
     production_output_receive,
 )
+from mes import events
 from mes.choices import DowntimeKind, EventKind, EventSource, MachineState, RunState
 from mes.models import (
     Downtime,
@@ -226,6 +228,25 @@ def run_names(run: OperationRun) -> dict[str, Any]:
     return {"seq": run.operation.seq, "number": run.operation.order.number, "machine": run.machine.code}
 
 
+def _operation_event(
+    name: str, run: OperationRun, employee: Employee | None, user: Any, source: str, **facts: Any
+) -> None:
+    """Tell partners and upper apps that an operation started or completed on its machine."""
+    operation = run.operation
+    payload = {
+        "order": operation.order.number,
+        "operation_seq": operation.seq,
+        "operation": operation.name,
+        "work_center": operation.work_center.code,
+        "machine": run.machine.code,
+        "employee": employee.number if employee else None,
+        "source": source,
+        "started_at": run.started_at.isoformat(),
+        **facts,
+    }
+    event_publish(name=name, payload=payload, aggregate=operation, actor=user)
+
+
 def _run_seconds(run: OperationRun, at: datetime.datetime) -> Decimal:
     """Running time of the run up to `at`."""
     seconds = run.run_seconds
@@ -274,6 +295,7 @@ def operation_start(
             operation=operation, machine=machine, started_at=at, running_since=at, booked_at=at
         )
         _set_state(status, MachineState.RUNNING, at, event, operation=operation)
+        _operation_event(events.OPERATION_STARTED, run, employee, user, source)
         return run
 
 
@@ -427,6 +449,17 @@ def operation_complete(
         run.finished_at = at
         run.save(update_fields=["state", "finished_at", "updated_at"])
         _set_state(status, MachineState.IDLE, at, event, operation=None)
+        _operation_event(
+            events.OPERATION_COMPLETED,
+            run,
+            employee,
+            user,
+            source,
+            good_qty=str(run.good_qty),
+            scrap_qty=str(run.scrap_qty),
+            run_minutes=str((run.run_seconds / 60).quantize(MINUTE_STEP)),
+            finished_at=at.isoformat(),
+        )
         return run
 
 

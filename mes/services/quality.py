@@ -201,9 +201,10 @@ def inspection_record(
             Measurement(inspection=inspection, characteristic=characteristic, value=value, passed=ok, measured_at=at)
             for characteristic, value, ok in judged
         )
+        nonconformance = None
         if not passed:
             failures = [_failure(c, value) for c, value, ok in judged if not ok]
-            _nonconformance_open(
+            nonconformance = _nonconformance_open(
                 item=plan.item,
                 description=_("Inspection %(number)s failed. %(failures)s")
                 % {"number": inspection.number, "failures": "; ".join(failures)},
@@ -215,7 +216,42 @@ def inspection_record(
                 at=at,
                 user=user,
             )
+        event_publish(
+            name=events.INSPECTION_RECORDED,
+            payload=_inspection_payload(inspection, judged, nonconformance),
+            aggregate=inspection,
+            actor=user,
+        )
         return inspection
+
+
+def _inspection_payload(
+    inspection: Inspection, judged: list[tuple], nonconformance: Nonconformance | None
+) -> dict[str, Any]:
+    operation, receipt_line = inspection.operation, inspection.receipt_line
+    return {
+        "number": inspection.number,
+        "plan": inspection.plan.code,
+        "item": inspection.plan.item.code,
+        "result": inspection.result,
+        "order": operation.order.number if operation else None,
+        "operation_seq": operation.seq if operation else None,
+        "lot": inspection.lot.code if inspection.lot else None,
+        "receipt": receipt_line.receipt.number if receipt_line else None,
+        "supplier": receipt_line.receipt.supplier.code if receipt_line else None,
+        "sample_qty": str(inspection.sample_qty),
+        "nonconformance": nonconformance.number if nonconformance else None,
+        "inspected_at": inspection.inspected_at.isoformat(),
+        "measurements": [
+            {
+                "position": characteristic.position,
+                "characteristic": characteristic.name,
+                "value": None if value is None else str(value),
+                "passed": ok,
+            }
+            for characteristic, value, ok in judged
+        ],
+    }
 
 
 # --- Nonconformances ----------------------------------------------------------------------------------------

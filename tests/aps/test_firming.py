@@ -6,10 +6,12 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from aps.choices import PlannedOrderState
+from aps.events import PLANNED_ORDER_FIRMED
 from aps.models import MrpRun, PlannedOrder
 from aps.services.firming import planned_orders_firm
 from aps.services.mrp import mrp_run, mrp_run_start
 from core.choices import TaskRunStatus
+from core.models import DomainEvent
 from erp.choices import ProductionOrderState, PurchaseOrderState
 from erp.models import ProductionOrder, PurchaseOrder
 from tests.aps.conftest import TODAY, day
@@ -48,6 +50,24 @@ def test_firming_makes_a_firm_production_order_and_one_purchase_order_per_suppli
         ("LID", Decimal(4), day(18)),
     ]
     assert set(PlannedOrder.objects.values_list("state", flat=True)) == {PlannedOrderState.FIRMED}
+    # One event a planned order, naming the order it became.
+    firmed = {event.payload["planned_order"]: event for event in DomainEvent.objects.filter(name=PLANNED_ORDER_FIRMED)}
+    kettle = PlannedOrder.objects.get(item__code="KT")
+    assert sorted(firmed) == sorted(PlannedOrder.objects.values_list("number", flat=True))
+    assert firmed[kettle.number].payload == {
+        "planned_order": kettle.number,
+        "kind": "make",
+        "item": "KT",
+        "quantity": "4.000000",
+        "start_date": day(18).isoformat(),
+        "due_date": day(20).isoformat(),
+        "production_order": production.number,
+        "purchase_order": None,
+        "firmed_at": kettle.firmed_at.isoformat(),
+    }
+    assert {firmed[order.number].payload["purchase_order"] for order in PlannedOrder.objects.exclude(pk=kettle.pk)} == {
+        purchase.number
+    }
 
     # The next run sees the real orders as scheduled receipts: nothing more to plan, nothing to change.
     result = mrp_run(today=TODAY).as_json()
@@ -64,6 +84,7 @@ def test_one_refusal_firms_nothing(kettle_plan, plant):
     assert kettle.number in str(refused.value)
     assert not ProductionOrder.objects.exists() and not PurchaseOrder.objects.exists()
     assert set(PlannedOrder.objects.values_list("state", flat=True)) == {PlannedOrderState.PLANNED}
+    assert not DomainEvent.objects.filter(name=PLANNED_ORDER_FIRMED).exists()
 
 
 def test_firming_twice_is_refused(kettle_plan):

@@ -196,9 +196,9 @@ def test_a_requirement_before_today_is_due_today_and_past_due(plant):
     element = plant.item("HE", lead=4)
     plant.sale(element, 5, day(-3))
     result = plan()
-    assert orders_of(result, "HE") == [("5", day(-4), TODAY)]
+    assert orders_of(result, "HE") == [("5", TODAY, TODAY)]
     assert exceptions_of(result, "past_due") == [("HE", "SO-1/1")]
-    # Due today with four days of lead time: it should have started four days ago.
+    # Due today with four days of lead time: it should have started four days ago. It starts today, late.
     number = PlannedOrder.objects.get().number
     assert exceptions_of(result, "start_late") == [("HE", number)]
     demand = PlanDemand.objects.get(kind="sales_order")

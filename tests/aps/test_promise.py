@@ -6,7 +6,11 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+from aps.choices import ExceptionKind
+from aps.filtersets.mrp import PlannedOrderFilterSet
+from aps.models import MrpException, PlanDemand, PlannedOrder
 from aps.selectors.promise import capable_to_promise
+from aps.services.firming import planned_orders_firm
 from aps.services.mrp import mrp_run
 from aps.services.scheduling import schedule_publish
 from plm.choices import RevisionState
@@ -81,3 +85,42 @@ def test_sales_ask_through_the_api_and_bad_input_is_a_400(plant, api_as):
     assert wrong.status_code == 400
     assert {error["field"] for error in wrong.json()["errors"]} == {"item", "quantity", "requested_date"}
     assert api_as("hr").post(url, {}, format="json").status_code == 403
+
+
+def test_a_promise_inside_the_lead_time_is_planned_from_today_and_flagged_late_not_started_in_the_past(plant, shop):
+    """Capable-to-promise places the routing on the machines (two hours); MRP's fixed lead time is five days:
+    the order for the promised date should have started four days ago. It starts today, flagged late."""
+    press = shop.work_center("PRESS")
+    frame = plant.item("FRAME", make=True, lead=5)
+    tube = plant.item("TUBE", lead=10)
+    plant.bom(frame, [(tube, 2, 0)])
+    routing(frame, press, 60)
+    plant.stock(tube, 4)
+    mrp_run(today=TODAY)
+    promise = capable_to_promise(item=frame, quantity=Decimal(2), requested_date=day(1), now=NOW)
+    assert promise.date == TODAY
+
+    plant.sale(frame, 2, promise.date)
+    mrp_run(today=TODAY)
+    order = PlannedOrder.objects.get(item=frame)
+    assert (order.start_date, order.due_date) == (TODAY, TODAY)
+    [late] = MrpException.objects.filter(kind=ExceptionKind.START_LATE)
+    assert (late.planned_order, late.due_date, late.suggested_date) == (order, TODAY, day(5))
+    ready = f"with its lead time of 5 days it starts today and is ready {day(5)}."
+    assert late.message == f"{order.number} cannot be ready by {TODAY}: {ready}"
+    late_orders = PlannedOrderFilterSet({"start_late": "true"}, queryset=PlannedOrder.objects.all()).qs
+    assert list(late_orders) == [order]  # the planned orders list's "Start late" filter
+    # Its components are needed from today, not from a day gone by.
+    assert set(PlanDemand.objects.filter(item=tube).values_list("due_date", flat=True)) == {TODAY}
+
+    with time_machine.travel(NOW, tick=False):
+        [production] = planned_orders_firm(orders=[order])
+    assert (production.start_date, production.due_date) == (TODAY, TODAY)
+    # Firmed two days after the run, a plan starting on its run's day starts on the day it is firmed.
+    plant.sale(frame, 3, day(6))
+    mrp_run(today=TODAY)
+    later = PlannedOrder.objects.get(item=frame, state="planned")
+    assert later.start_date == day(1)
+    with time_machine.travel(NOW + datetime.timedelta(days=2), tick=False):
+        [production] = planned_orders_firm(orders=[later])
+    assert (production.start_date, production.due_date) == (day(2), day(6))

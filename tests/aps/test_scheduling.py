@@ -8,8 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from aps.choices import FixedReason, MachineWindowKind, ScheduleState
+from aps.events import SCHEDULE_PUBLISHED
 from aps.models import Changeover, MachineWindow, ScheduleOperation
 from aps.services.scheduling import operation_move, schedule_create, schedule_publish, schedule_solve
+from core.models import DomainEvent
 from erp.choices import OperationState
 from tests.aps.scheduling_plant import NOW, assert_valid, at
 
@@ -150,3 +152,31 @@ def test_operations_running_without_a_plan_share_the_machines_without_overlappin
     # ERP does not know which machine runs them: one each, the third after the first.
     assert sorted(placed(order)[0] for order in running) == [("CELL-1", 0, 30), ("CELL-1", 30, 60), ("CELL-2", 0, 30)]
     assert_valid(schedule)
+
+
+def test_publishing_tells_once_with_the_plans_figures_and_what_it_superseded(shop, make_user):
+    lathe = shop.work_center("LATHE")
+    shop.order(shop.item("PIN"), 2, DAY, [(lathe, 30)])
+    first = shop.solve()
+    with pytest.raises(ValidationError):
+        schedule_publish(schedule=schedule_create(now=NOW))  # not solved: refused, and nobody told
+    first = schedule_publish(schedule=first)
+    planner = make_user("planner")
+    second = schedule_publish(schedule=shop.solve(), user=planner)
+
+    published = list(DomainEvent.objects.filter(name=SCHEDULE_PUBLISHED).order_by("pk"))
+    assert [event.aggregate_id for event in published] == [str(first.pk), str(second.pk)]
+    assert published[0].payload["superseded"] == []
+    assert published[1].actor == planner
+    assert published[1].payload == {
+        "schedule": str(second.pk),
+        "name": second.name,
+        "horizon_start": second.horizon_start.isoformat(),
+        "frozen_until": second.frozen_until.isoformat(),
+        "operations": 1,
+        "tardy_orders": second.tardy_orders,
+        "weighted_tardiness": second.weighted_tardiness,
+        "makespan_minutes": second.makespan_minutes,
+        "superseded": [str(first.pk)],
+        "published_at": second.published_at.isoformat(),
+    }

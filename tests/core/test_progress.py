@@ -2,10 +2,13 @@ import time
 
 import pytest
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 from kombu.exceptions import OperationalError
 
+from aps.services.mrp import MRP_TASK, mrp_run
 from core import events
 from core.choices import TaskRunStatus
 from core.models import DomainEvent, TaskRun
@@ -132,8 +135,37 @@ def test_progress_reported_inside_the_jobs_own_transaction_is_written_outside_it
     run = TaskRun.objects.create(task_name="t", title="Import", status=TaskRunStatus.RUNNING)
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        progress.task_run_report(run_id=run.pk, percent=40, message="Importing boms.csv")
+        progress.task_run_report(run_id=run.pk, percent=40, message="Importing %(file)s", params={"file": "boms.csv"})
         raise RuntimeError("the job's writes roll back")
 
     run.refresh_from_db()
-    assert (run.percent, run.message) == (40, "Importing boms.csv")
+    assert (run.percent, run.message, run.message_params) == (40, "Importing %(file)s", {"file": "boms.csv"})
+
+
+@pytest.mark.django_db
+def test_a_runs_texts_are_stored_untranslated_and_shown_in_the_readers_language(client_as, api_as):
+    """MRP writes its progress on the worker; a planner reading in Chinese sees it in Chinese, one reading in
+    English in English, and a run written before texts were kept untranslated reads as it was stored."""
+    reports = []
+    mrp_run(progress=lambda *report: reports.append(report))
+    percent, message, params = reports[-1]
+    assert (message, params) == ("Indexing %(orders)s planned orders.", {"orders": 0})
+    run = TaskRun.objects.create(
+        task_name=MRP_TASK, title=gettext_noop("MRP run"), status=TaskRunStatus.RUNNING, percent=percent,
+        message=message, message_params=params,
+    )  # fmt: skip
+    old = TaskRun.objects.create(task_name="t", title="Nightly import", status=TaskRunStatus.FAILED, message="Failed")
+    TaskRun.objects.filter(pk=old.pk).update(error=progress.WORKER_LOST)
+
+    client = client_as(Role.PLANNER)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = client.get(run.get_absolute_url()).content.decode()
+    assert "正在索引 0 个计划订单。" in page and "<title>物料需求计划运行" in page
+    old_page = client.get(old.get_absolute_url()).content.decode()
+    assert "失败" in old_page and "Nightly import" in old_page and "运行此任务的工作进程在完成前停止" in old_page
+
+    api = api_as(Role.PLANNER)
+    chinese = api.get(f"/api/v1/core/task-runs/{run.pk}/", HTTP_ACCEPT_LANGUAGE="zh-Hans").json()
+    assert (chinese["title"], chinese["message"]) == ("物料需求计划运行", "正在索引 0 个计划订单。")
+    english = api.get(f"/api/v1/core/task-runs/{run.pk}/").json()
+    assert (english["title"], english["message"]) == ("MRP run", "Indexing 0 planned orders.")

@@ -273,3 +273,12 @@ def test_the_known_event_names_are_those_the_apps_publish():
     names = webhooks.known_event_names()
     assert {CONFIRMED, EXPIRING, "mes.nonconformance.raised", "crm.service_case.sla_breached"} <= names
     assert "wms.shipment.shipped" in names and "core.task_run.finished" in names
+    assert {
+        "crm.quote.accepted",
+        "aps.planned_order.firmed",
+        "aps.schedule.published",
+        "mes.operation.started",
+        "mes.operation.completed",
+        "mes.inspection.recorded",
+        "erp.production_order.closed",
+    } <= names

@@ -9,8 +9,10 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from core.models import DomainEvent, NumberSequence
+from crm.events import QUOTE_ACCEPTED
 from crm.models import Opportunity, OpportunityState, Quote, QuoteLine, QuoteState
 from crm.quote_pdf import quote_pdf
 from crm.selectors.quotes import quote_document, quote_versions
@@ -21,7 +23,7 @@ from erp.choices import SalesOrderState
 from erp.models import SalesOrder, SalesOrderLine
 from erp.selectors.sales import lines_totals
 from tests.crm.quoting import TODAY, day, field_codes
-from tests.pdf import page_count, pdf_text
+from tests.pdf import font_of_each_string, fonts_drawn_with, page_count, pdf_text
 from wms.models import StockRequest
 
 pytestmark = pytest.mark.django_db
@@ -263,6 +265,23 @@ def test_acceptance_makes_the_linked_confirmed_sales_order_and_wins_the_opportun
     with pytest.raises(ValidationError) as error:
         services.quote_accept(quote=quote)
     assert error.value.code == "wrong_state"
+    # Won once, told once: partners and upper apps hear of it with the order it became.
+    event = DomainEvent.objects.get(name=QUOTE_ACCEPTED)
+    totals = quote_document(quote=quote).totals
+    assert event.payload == {
+        "quote": quote.number,
+        "version": 1,
+        "customer": customer.code,
+        "opportunity": str(opportunity.pk),
+        "sales_order": order.number,
+        "currency": quote.currency.code,
+        "net": str(totals.net),
+        "total": str(totals.total),
+        "promised_date": day(9).isoformat(),
+        "customer_reference": "PO-4711",
+        "accepted_at": quote.accepted_at.isoformat(),
+    }
+    assert (event.aggregate_id, event.actor) == (str(quote.pk), owner)
 
 
 def _footprint() -> dict[str, object]:
@@ -378,3 +397,14 @@ def test_a_long_quote_runs_over_pages(quote_of, goods):
     pages = page_count(pdf)
     assert pages >= 2
     assert f"Page 2 of {pages}" in pdf_text(pdf)
+
+
+def test_the_pdf_prints_in_chinese_and_a_chinese_customer_name_in_the_cjk_font(sent_quote, customer):
+    with translation.override("zh-hans"):
+        pdf = quote_pdf(quote_document(quote=sent_quote))
+    assert fonts_drawn_with(pdf) == {"STSong-Light"} and "报价单" in pdf_text(pdf)
+
+    customer.name = "宁波美家电器有限公司"
+    customer.save()
+    fonts = font_of_each_string(quote_pdf(quote_document(quote=sent_quote)))
+    assert fonts["宁波美家电器有限公司"] == "STSong-Light" and fonts["QUOTATION"].startswith("Helvetica")

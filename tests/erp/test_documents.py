@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from core.models import PartnerAddress
 from core.roles import Role
@@ -16,7 +17,7 @@ from erp.services.invoices import invoice_create, invoice_post, payment_register
 from tests.erp.conftest import TODAY
 from tests.erp.test_production import build_plant, new_order, released
 from tests.erp.test_sales import ship_all
-from tests.pdf import has_code128, page_count, pdf_text
+from tests.pdf import font_of_each_string, fonts_drawn_with, has_code128, page_count, pdf_text
 from wms.services.picking import pick_list_create
 
 pytestmark = pytest.mark.django_db
@@ -240,3 +241,40 @@ def test_the_travellers_order_barcode_scanned_at_the_warehouse_tablet_opens_its_
     assert order.number in text
     response = client_as(Role.WAREHOUSE).get(reverse("wms:tablet_pick_lists"), {"code": order.number})
     assert response.status_code == 302 and response["Location"] == reverse("wms:tablet_pick", args=[pick_list.pk])
+
+
+# --- Chinese ---------------------------------------------------------------------------------------------------
+
+
+def chinese_and_latin_fonts(pdf: bytes, chinese: str) -> tuple[str, set[str]]:
+    """The font `chinese` is drawn in, and all the fonts the document draws with."""
+    fonts = font_of_each_string(pdf)
+    return fonts[chinese], set(fonts.values())
+
+
+def test_the_sales_documents_print_in_chinese_and_a_chinese_customer_name_in_the_cjk_font(order, bin_):
+    ship_all(order, bin_)
+    invoice = sales.sales_order_invoice(order=order, invoice_date=TODAY)
+    with translation.override("zh-hans"):
+        documents = {"订单确认": order_confirmation_pdf(order), "发票": invoice_pdf(invoice)}
+    for title, pdf in documents.items():
+        assert fonts_drawn_with(pdf) == {"STSong-Light"} and title in pdf_text(pdf), title
+
+    order.customer.name = "宁波美家电器有限公司"
+    order.customer.save()
+    for pdf in (order_confirmation_pdf(order), invoice_pdf(invoice)):
+        font, fonts = chinese_and_latin_fonts(pdf, "宁波美家电器有限公司")
+        assert font == "STSong-Light" and "Helvetica" in fonts
+
+
+def test_the_traveller_prints_in_chinese_and_a_chinese_item_name_in_the_cjk_font(company, warehouse, bin_):
+    order = released(build_plant(warehouse, bin_))
+    with translation.override("zh-hans"):
+        pdf = production_traveller_pdf(order)
+    assert fonts_drawn_with(pdf) == {"STSong-Light", "Courier"}  # Courier: the codes printed under the barcodes
+    assert "生产流转卡" in pdf_text(pdf)
+
+    order.item.name = "电水壶 1.7 升"
+    order.item.save()
+    font, fonts = chinese_and_latin_fonts(production_traveller_pdf(order), f"{order.item.code} 电水壶 1.7 升")
+    assert font == "STSong-Light" and "Helvetica" in fonts

@@ -527,6 +527,22 @@ def test_an_order_run_to_the_end_has_the_variances_computed_by_hand_and_leaves_n
         "1400": Decimal("-324.34"),
     }
     assert wip_of(order) == 0
+    closed = DomainEvent.objects.get(name=events.PRODUCTION_ORDER_CLOSED)
+    assert (closed.aggregate_id, closed.payload) == (
+        str(order.pk),
+        {
+            "order_id": str(order.pk),
+            "number": order.number,
+            "item": "KT-200",
+            "completed_qty": "96.000000",
+            "scrapped_qty": "2.000000",
+            "variances": {kind: str(amount) for kind, amount in expected.items()},
+            "wip_cleared": "324.34",
+            "journal_entry": entry.number,
+            "date": entry.date.isoformat(),
+            "closed_at": order.closed_at.isoformat(),
+        },
+    )
 
 
 def test_output_above_plan_gives_favourable_variances_that_still_clear_the_wip(plant):

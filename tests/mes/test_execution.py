@@ -9,11 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from aps.models import MachineWindow
+from core.models import DomainEvent
 from core.roles import Role
 from erp.choices import OperationState
 from erp.choices import ProductionOrderState as OrderState
 from erp.models import LaborBooking
 from mes.choices import EventKind, MachineState, RunState
+from mes.events import OPERATION_COMPLETED, OPERATION_STARTED
 from mes.models import Downtime, MachineCount, MachineStatus, ProductionEvent
 from mes.services import execution as x
 from tests.erp.test_production import codes
@@ -49,6 +51,27 @@ def test_start_count_complete_books_quantities_and_time_to_erp(floor):
     # The roll-up holds the counts in the quarter hours they happened.
     buckets = {(b.bucket, b.good_qty, b.scrap_qty) for b in MachineCount.objects.all()}
     assert buckets == {(at(90), 60, 0), (at(195), 38, 2)}
+    # Partners and upper apps hear of the start and the completion, once each.
+    started, completed = (DomainEvent.objects.get(name=name) for name in (OPERATION_STARTED, OPERATION_COMPLETED))
+    operation = {
+        "order": order.number,
+        "operation_seq": 10,
+        "operation": op10.name,
+        "work_center": op10.work_center.code,
+        "machine": floor["assy1"].code,
+        "started_at": at(0).isoformat(),
+    }
+    assert started.payload == {**operation, "employee": floor["B-1001"].number, "source": "tablet"}
+    assert completed.payload == {
+        **operation,
+        "employee": None,
+        "source": "tablet",
+        "good_qty": "98.000000",
+        "scrap_qty": "2.000000",
+        "run_minutes": "240.00",
+        "finished_at": at(240).isoformat(),
+    }
+    assert started.aggregate_id == completed.aggregate_id == str(op10.pk)
 
 
 def test_events_are_never_changed_nor_deleted(floor):
@@ -111,6 +134,7 @@ def test_a_busy_or_down_machine_and_an_operation_open_elsewhere_are_refused(floo
         x.operation_start(operation=other, machine=floor["test1"], at=at(3))
     assert codes(refused) == {("machine", "other_work_center")}
     assert ProductionEvent.objects.filter(kind=EventKind.START).count() == 1
+    assert DomainEvent.objects.filter(name=OPERATION_STARTED).count() == 1  # the refused starts told nobody
     assert run.state == RunState.RUNNING
 
 

@@ -93,6 +93,28 @@ def test_an_inspection_within_the_limits_passes_and_is_numbered(floor):
     assert inspection.machine == floor["test1"]
     assert [(m.value, m.passed) for m in inspection.measurements.all()] == [(Decimal("0.5"), True), (None, True)]
     assert not Nonconformance.objects.exists() and not held(lot)
+    event = DomainEvent.objects.get(name=events.INSPECTION_RECORDED)
+    assert (event.aggregate_id, event.payload) == (
+        str(inspection.pk),
+        {
+            "number": "QI-2026-00001",
+            "plan": "KT-FINAL",
+            "item": "KT-200",
+            "result": "passed",
+            "order": run.operation.order.number,
+            "operation_seq": 20,
+            "lot": lot.code,
+            "receipt": None,
+            "supplier": None,
+            "sample_qty": "1.000000",
+            "nonconformance": None,
+            "inspected_at": at(86).isoformat(),
+            "measurements": [
+                {"position": 1, "characteristic": "Leak rate", "value": "0.500000", "passed": True},
+                {"position": 2, "characteristic": "Label", "value": None, "passed": True},
+            ],
+        },
+    )
 
 
 def test_a_failed_inspection_raises_a_numbered_nonconformance_that_holds_the_lot(floor):
@@ -117,6 +139,8 @@ def test_a_failed_inspection_raises_a_numbered_nonconformance_that_holds_the_lot
     event = DomainEvent.objects.get(name=events.NONCONFORMANCE_RAISED)
     assert event.payload["number"] == nc.number and event.payload["lot"] == lot.code
     assert event.payload["order"] == order.number and event.payload["operation_seq"] == 20
+    recorded = DomainEvent.objects.get(name=events.INSPECTION_RECORDED).payload
+    assert (recorded["result"], recorded["nonconformance"]) == ("failed", nc.number)
 
 
 def test_what_cannot_be_an_inspection_is_refused_and_nothing_is_written(floor):
@@ -146,6 +170,7 @@ def test_what_cannot_be_an_inspection_is_refused_and_nothing_is_written(floor):
         q.inspection_record(plan=other, measurements={stranger: True}, lot=lot)
     assert codes(error) == {("lot", "other_item")}
     assert not Inspection.objects.exists() and not Nonconformance.objects.exists()
+    assert not DomainEvent.objects.filter(name=events.INSPECTION_RECORDED).exists()
 
 
 def test_the_plan_rules_are_checked_by_the_models(floor):

@@ -6,11 +6,12 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from core.choices import Tracking
 from core.models import Company, Currency, Partner, PartnerAddress
 from core.roles import Role
-from tests.pdf import has_code128, pdf_text
+from tests.pdf import font_of_each_string, fonts_drawn_with, has_code128, pdf_text
 from wms.choices import LocationKind
 from wms.documents import delivery_note_pdf
 from wms.locations import virtual_location
@@ -134,3 +135,18 @@ def test_the_delivery_note_is_for_who_sees_shipments(client_as, request_):
     assert client_as(Role.PARTNER).get(url).status_code == 403
     page = client_as(Role.WAREHOUSE).get(shipment.get_absolute_url()).content.decode()
     assert url in page
+
+
+def test_the_delivery_note_prints_in_chinese_and_a_chinese_customer_name_in_the_cjk_font(
+    company_letterhead, request_, customer
+):
+    shipment = shipment_ship(shipment=packed(request_), tracking_number="SF1")
+    with translation.override("zh-hans"):
+        pdf = delivery_note_pdf(shipment)
+    assert fonts_drawn_with(pdf) == {"STSong-Light", "Courier"}  # Courier: the code printed under the barcode
+    assert "送货单" in pdf_text(pdf)
+
+    customer.name = "美家电器"
+    customer.save()
+    fonts = font_of_each_string(delivery_note_pdf(shipment))
+    assert fonts["美家电器"] == "STSong-Light" and fonts["DELIVERY NOTE"].startswith("Helvetica")

@@ -1,5 +1,9 @@
+from collections.abc import Mapping
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
+from core.formatting import translated
 from core.services.dataio import ImportFileError, import_folder
 
 
@@ -24,5 +28,5 @@ class Command(BaseCommand):
             self.stdout.write(f"{name}: {describe(file_counts)}")
         self.stdout.write(self.style.SUCCESS(f"Imported {len(counts)} files."))
 
-    def _progress(self, percent: int, message: str) -> None:
-        self.stdout.write(f"{percent:3d}% {message}")
+    def _progress(self, percent: int, message: str = "", params: Mapping[str, Any] | None = None, /) -> None:
+        self.stdout.write(f"{percent:3d}% {translated(message, params)}")
