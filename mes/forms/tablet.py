@@ -11,9 +11,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from erp.models import Employee, ProductionOrder
+from core.models import Machine
+from erp.models import Employee, ProductionOperation, ProductionOrder
 from mes.choices import DowntimeCategory
 from mes.models import DowntimeReason, ScrapReason
+from mes.selectors.dispatch import operation_by_code
 from mes.services.execution import SUPERVISOR_PERMISSION
 from wms.models import Lot
 from wms.tablet import CodeField, ScanForm, bin_field, quantity_field, scan_input
@@ -28,6 +30,20 @@ def employee_by_badge(code: str) -> Employee:
 
 class BadgeForm(ScanForm):
     badge = CodeField(label=gettext_lazy("Scan your badge"), resolve=employee_by_badge)
+
+
+class OperationScanForm(ScanForm):
+    """An operation's barcode from the production traveller (`<order number>/<seq>`), scanned on a machine's
+    screen: the operation it names, if it can run on that machine."""
+
+    operation = forms.CharField(label=gettext_lazy("Scan an operation"), max_length=100, widget=scan_input())
+
+    def __init__(self, *args, machine: Machine, **kwargs):
+        self.machine = machine
+        super().__init__(*args, **kwargs)
+
+    def clean_operation(self) -> ProductionOperation:
+        return operation_by_code(code=self.cleaned_data["operation"], machine=self.machine)
 
 
 class ReasonForm(forms.Form):

@@ -5,6 +5,9 @@ operations ready or under way on the work center that the schedule does not plac
 was made, say), flagged as not scheduled. Each entry carries what the operator needs at the machine:
 the order, item and quantity still to make, the planned start and end, the order's materials with how
 far the warehouse got with them, the work instructions and the drawings attached to the routing.
+
+An operation is also found by the barcode the production traveller prints for it (`<order number>/<seq>`,
+erp/documents.py): `operation_by_code` says which operation a scan names, or why it cannot run here.
 """
 
 import datetime
@@ -14,9 +17,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from aps.models import ScheduleOperation
@@ -117,7 +122,25 @@ def dispatch_list(*, machine: Machine | None = None, work_center: WorkCenter | N
             .order_by("start", "machine__code", "pk")
         )
     others = list(unplaced.select_related(*OPERATION_JOINS).order_by("order__due_date", "order__number", "seq"))
-    operations = [placement.operation for placement in placements] + others
+    return _entries([(placement.operation, placement) for placement in placements] + [(op, None) for op in others])
+
+
+def dispatch_entry(*, operation: ProductionOperation) -> DispatchEntry:
+    """One operation as the dispatch list shows it, placed where the published schedule places it."""
+    operation = ProductionOperation.objects.select_related(*OPERATION_JOINS).get(pk=operation.pk)
+    schedule = published_schedule()
+    placement = (
+        ScheduleOperation.objects.filter(job__schedule=schedule, operation=operation, machine__isnull=False)
+        .select_related("machine")
+        .first()
+        if schedule is not None
+        else None
+    )
+    return _entries([(operation, placement)])[0]
+
+
+def _entries(placed: list[tuple[ProductionOperation, ScheduleOperation | None]]) -> list[DispatchEntry]:
+    operations = [operation for operation, _placement in placed]
     models.prefetch_related_objects(
         operations,
         Prefetch("order__components", queryset=ProductionComponent.objects.select_related("item__uom")),
@@ -137,7 +160,55 @@ def dispatch_list(*, machine: Machine | None = None, work_center: WorkCenter | N
             attachments=attachments.get(operation.pk, []),
         )
 
-    return [entry(placement.operation, placement) for placement in placements] + [entry(op) for op in others]
+    return [entry(operation, placement) for operation, placement in placed]
+
+
+def _scanned_parts(code: str) -> tuple[str, int]:
+    """The order number and sequence an operation's barcode holds ("MO-2026-00012/20", erp/documents.py)."""
+    number, slash, seq = code.strip().rpartition("/")
+    if not slash or not number or not seq.isdigit():
+        message = gettext("%(code)s is not an operation's barcode: it reads order/operation, like MO-2026-00012/20.")
+        raise ValidationError(message % {"code": code}, code="malformed")
+    return number, int(seq)
+
+
+def operation_by_code(*, code: str, machine: Machine) -> ProductionOperation:
+    """The operation a traveller's barcode names, when it can run on `machine`: its order released, the
+    operation on the machine's work center, not done, ready (the one before it finished) or open on this
+    machine. Otherwise a ValidationError saying why (its code: malformed, unknown_order, not_released,
+    unknown_operation, other_work_center, done, open_elsewhere, not_ready)."""
+    number, seq = _scanned_parts(code)
+    order = ProductionOrder.objects.filter(number__iexact=number).first()
+    if order is None:
+        message = gettext("Unknown production order: %(number)s.")
+        raise ValidationError(message % {"number": number}, code="unknown_order")
+    names = {"seq": seq, "number": order.number, "machine": machine.code}
+    if order.state not in OPEN_ORDER_STATES:
+        message = gettext("Production order %(number)s is %(state)s: it is not on the floor.")
+        raise ValidationError(message % {**names, "state": order.get_state_display().lower()}, code="not_released")
+    operation = order.operations.select_related("work_center").filter(seq=seq).first()
+    if operation is None:
+        message = gettext("Production order %(number)s has no operation %(seq)s.")
+        raise ValidationError(message % names, code="unknown_operation")
+    if operation.work_center_id != machine.work_center_id:
+        message = gettext("Operation %(seq)s of %(number)s is for work center %(work_center)s, not for %(machine)s.")
+        raise ValidationError(message % {**names, "work_center": operation.work_center.code}, code="other_work_center")
+    if operation.state == OperationState.DONE:
+        raise ValidationError(gettext("Operation %(seq)s of %(number)s is done already.") % names, code="done")
+    elsewhere = (
+        OperationRun.objects.filter(operation=operation)
+        .exclude(state=RunState.DONE)
+        .exclude(machine=machine)
+        .select_related("machine")
+        .first()
+    )
+    if elsewhere is not None:
+        message = gettext("Operation %(seq)s of %(number)s is open on %(machine)s.")
+        raise ValidationError(message % {**names, "machine": elsewhere.machine.code}, code="open_elsewhere")
+    if operation.state == OperationState.PENDING:
+        message = gettext("Operation %(seq)s of %(number)s is not ready: the operation before it is not finished.")
+        raise ValidationError(message % names, code="not_ready")
+    return operation
 
 
 def _request_lines():

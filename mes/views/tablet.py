@@ -5,6 +5,8 @@ scanned their badge last, remembered in the tablet's session and recorded on eve
 machine (signing on to it), and the machine's screen shows what runs there, its dispatch list and the
 buttons: start, count, pause with a reason, resume, complete, downtime, material, produced lots.
 
+An operation is started from the dispatch list, or by scanning its barcode on the production traveller,
+which opens it on the machine's screen (mes.selectors.dispatch.operation_by_code says why it cannot run).
 Every button is one call to mes.services.execution. A refusal is shown in large red text on the
 screen it came from and nothing is recorded; a form keeps what was scanned except the refused field.
 """
@@ -33,12 +35,13 @@ from mes.forms.tablet import (
     BadgeForm,
     ConsumeForm,
     CountForm,
+    OperationScanForm,
     ProduceForm,
     ReasonForm,
     reasons_by_category,
 )
 from mes.models import Downtime, MachineStatus, OperationRun, OperatorAssignment
-from mes.selectors.dispatch import dispatch_list, operation_attachments
+from mes.selectors.dispatch import dispatch_entry, dispatch_list, operation_attachments
 from mes.selectors.quality import inspections_due, is_last_operation, plans_for_operation
 from mes.services.execution import (
     downtime_end,
@@ -234,8 +237,21 @@ def sign_off(request, operator, machine):
 
 @machine_screen(methods=("GET",))
 def machine(request, operator, machine):
-    """What runs on the machine and how far it got, the buttons for it, and the dispatch list."""
+    """What runs on the machine and how far it got, the buttons for it, and the dispatch list. A traveller's
+    operation barcode scanned here (?operation=MO-2026-00012/20) opens that operation above the list, with
+    its Start button; a code naming nothing this machine can run is refused on the scan field."""
     run = _open_run(machine)
+    scan = OperationScanForm(request.GET if "operation" in request.GET else None, machine=machine)
+    scanned = None
+    if scan.is_bound:
+        if scan.is_valid():
+            operation = scan.cleaned_data["operation"]
+            if run is not None and run.operation_id == operation.pk:
+                messages.info(request, _("Operation %(seq)s of %(number)s is open on this machine.") % run_names(run))
+                return redirect(_url("tablet_machine", machine.pk))
+            scanned = dispatch_entry(operation=operation)
+        else:
+            scan.rescan()
     status = MachineStatus.objects.filter(machine=machine).first()
     downtime = Downtime.objects.filter(machine=machine, end__isnull=True).select_related("reason").first()
     context: dict[str, Any] = {
@@ -245,7 +261,12 @@ def machine(request, operator, machine):
         "state": status.state if status else MachineState.IDLE,
         "state_label": status.get_state_display() if status else MachineState.IDLE.label,
         "downtime": downtime,
-        "entries": dispatch_list(machine=machine),
+        # The scanned operation is shown above the list, not twice.
+        "entries": [
+            entry for entry in dispatch_list(machine=machine) if scanned is None or entry.operation != scanned.operation
+        ],
+        "form": scan,  # its refusal is shown on top
+        "scanned": scanned,
         "may_start": run is None and downtime is None,
     }
     if run is not None:

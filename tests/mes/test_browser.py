@@ -1,6 +1,7 @@
 """The operator tablet in a real browser: Debian's Chromium, driven by Playwright, against the live test
-server. Sign in as the tablet, scan a badge, pick a machine, start > count > complete; the scanner is the
-keyboard (type, Enter). The screenshot of the machine screen goes to docs/screenshots/mes-tablet.png.
+server. Sign in as the tablet, scan a badge, pick a machine, scan the operation's barcode from the
+production traveller, start > count > complete; the scanner is the keyboard (type, Enter). The
+screenshot of the machine screen goes to docs/screenshots/mes-tablet.png.
 
 `make test` installs Chromium where it is missing; without it this test fails, it does not skip."""
 
@@ -19,7 +20,7 @@ SCREENSHOT = Path(settings.BASE_DIR) / "docs" / "screenshots" / "mes-tablet.png"
 TABLET_SIZE = {"width": 1280, "height": 800}
 
 
-def test_start_count_complete_on_the_tablet(live_server, floor, make_user, playwright_session):  # noqa: F811
+def test_scan_start_count_complete_on_the_tablet(live_server, floor, make_user, playwright_session):  # noqa: F811
     make_user(Role.OPERATOR, username="tablet-assy")
     operation = floor.order("5").operations.get(seq=10)
     with playwright_session() as playwright:
@@ -37,7 +38,10 @@ def test_start_count_complete_on_the_tablet(live_server, floor, make_user, playw
         page.wait_for_selector("text=Hello Li Wei")
         page.click("#machine-ASSY-1")
         page.wait_for_selector("text=Li Wei is on ASSY-1")
-        page.click(f"#dispatch-{operation.pk} button[name=start]")
+        page.wait_for_selector("#id_operation:focus")  # the traveller's operation barcode, scanned
+        page.keyboard.type(f"{operation.order.number}/10")
+        page.keyboard.press("Enter")
+        page.click(f"#dispatch-{operation.pk}.dispatch-scanned button[name=start]")
         page.wait_for_selector("text=Started operation 10")
         page.click("#count")
         page.wait_for_selector("#id_good:focus")

@@ -6,16 +6,18 @@ import re
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from aps.services.scheduling import schedule_create, schedule_publish, schedule_solve
 from core.roles import Role
 from erp.services.production import production_backflush
-from mes.selectors.dispatch import PickStatus, dispatch_list
+from mes.selectors.dispatch import PickStatus, dispatch_list, operation_by_code
 from mes.services import execution as x
 from plm.models import RoutingOperation
 from plm.services.attachments import attachment_add
+from tests.erp.test_production import new_order
 from tests.mes.conftest import T0, at
 from wms.services.picking import pick_confirm, pick_list_create
 
@@ -174,3 +176,34 @@ def test_the_office_reads_runs_and_their_events(floor, client_as, django_assert_
     # Its start, count and completion; not the other runs' events.
     assert len(re.findall(r'href="/mes/production-events/\d+/"', html)) == 3
     assert client.get(reverse("mes:productionevent_list"), {"machine": "NOPE"}).status_code == 200
+
+
+def scan_refused(code: str, machine) -> str:
+    """The reason (its code) a scanned operation barcode cannot run on the machine."""
+    with pytest.raises(ValidationError) as refused:
+        operation_by_code(code=code, machine=machine)
+    return refused.value.code
+
+
+def test_a_travellers_operation_barcode_names_the_operation_or_why_it_cannot_run_here(floor):
+    order = floor.order("10")
+    number, op10 = order.number, order.operations.get(seq=10)
+    assy1, assy2, test1 = floor["assy1"], floor["assy2"], floor["test1"]
+    assert operation_by_code(code=f"{number}/10", machine=assy1) == op10
+    assert operation_by_code(code=f" {number.lower()}/10 ", machine=assy2) == op10  # as a scanner may type it
+
+    for garbage in ("", "KT-200", f"{number}/", "/10", f"{number}/ten", f"{number}-10"):
+        assert scan_refused(garbage, assy1) == "malformed", garbage
+    assert scan_refused("MO-2099-99999/10", assy1) == "unknown_order"
+    assert scan_refused(f"{new_order(floor).number}/10", assy1) == "not_released"  # planned, not on the floor
+    assert scan_refused(f"{number}/99", assy1) == "unknown_operation"
+    assert scan_refused(f"{number}/20", assy1) == "other_work_center"  # op 20 is the test bench's
+    assert scan_refused(f"{number}/20", test1) == "not_ready"  # op 10 is not finished
+
+    run = x.operation_start(operation=op10, machine=assy2, at=at(0))
+    assert scan_refused(f"{number}/10", assy1) == "open_elsewhere"
+    assert operation_by_code(code=f"{number}/10", machine=assy2) == op10  # what runs here
+    x.operation_count(run=run, good_qty=10, at=at(1))
+    x.operation_complete(run=run, at=at(2))
+    assert scan_refused(f"{number}/10", assy2) == "done"
+    assert operation_by_code(code=f"{number}/20", machine=test1) == order.operations.get(seq=20)

@@ -282,3 +282,30 @@ def test_garbage_and_refusals_are_shown_on_the_screen(tablet, floor, clock):
     told(tablet.post(url("tablet_downtime_end", machine.pk), follow=True), "ASSY-1 is not down")
     assert ProductionEvent.objects.filter(kind=EventKind.COUNT).count() == 0
     assert StockMove.objects.filter(reference=order.number).count() == 0
+
+
+def test_a_scanned_traveller_operation_opens_on_the_machine_screen(tablet, floor, clock):
+    machine = on_machine(tablet, floor)
+    order = floor.order("10")
+    op10 = order.operations.get(seq=10)
+    screen = url("tablet_machine", machine.pk)
+
+    html = page(tablet.get(screen, {"operation": f"{order.number}/10"}))
+    scanned = re.search(r'<article class="dispatch-row[^"]*dispatch-scanned"[^>]*id="dispatch-(\d+)"', html)
+    assert scanned and int(scanned.group(1)) == op10.pk
+    assert html.count(f'id="dispatch-{op10.pk}"') == 1  # above the list, not twice
+    assert url("tablet_start", machine.pk, op10.pk) in html and value(html, "operation") == f"{order.number}/10"
+
+    for code, text in [
+        ("MO-2099-00001/10", "Unknown production order: MO-2099-00001"),
+        (f"{order.number}/20", f"Operation 20 of {order.number} is for work center TEST, not for ASSY-1"),
+        (f"{order.number}/7", f"Production order {order.number} has no operation 7"),
+        ("hello", "hello is not an operation's barcode"),
+    ]:
+        html = refused(tablet.get(screen, {"operation": code}), text)
+        assert value(html, "operation") is None and "dispatch-scanned" not in html  # the cursor waits for a rescan
+
+    tablet.post(url("tablet_start", machine.pk, op10.pk))
+    response = tablet.get(screen, {"operation": f"{order.number}/10"}, follow=True)
+    assert f"Operation 10 of {order.number} is open on this machine" in page(response)
+    assert response.redirect_chain == [(screen, 302)]
