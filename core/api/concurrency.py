@@ -97,7 +97,8 @@ class ETagMiddleware:
     @staticmethod
     def _tag(request, response) -> None:
         record = getattr(request, _RECORD_ATTRIBUTE, None)
-        if record is None or not 200 <= response.status_code < 300 or request.method == "DELETE":
+        # A deleted record answers 204; a DELETE of a document's line answers the document (200), tagged.
+        if record is None or not 200 <= response.status_code < 300 or response.status_code == 204:
             return
         # A write changed the record (and may have saved another instance of it): read its version again.
         etag = record_etag(record) if request.method in SAFE_METHODS else _current_etag(record, lock=False)

@@ -23,10 +23,13 @@ from aps.selectors.promise import capable_to_promise
 from core.formatting import format_quantity
 from core.models import Contact, Currency, Item, Partner
 from core.selectors.currencies import company_currency
+from core.services.events import event_publish
 from core.services.numbering import next_document_number
+from crm.events import QUOTE_ACCEPTED
 from crm.models import Opportunity, OpportunityState, Quote, QuoteLine, QuoteState
 from crm.services.opportunities import opportunity_win
 from erp.models import PriceList, PriceListItem, TaxRate
+from erp.selectors.sales import lines_totals
 from erp.services.pricing import price_for
 from erp.services.sales import sales_order_confirm, sales_order_create
 from wms.models import Warehouse
@@ -123,11 +126,11 @@ def _latest_promise(quote: Quote) -> datetime.date | None:
     return max(dates)
 
 
-def _promise_refresh(quote: Quote) -> None:
-    promised = _latest_promise(quote)
-    if promised != quote.promised_date:
-        quote.promised_date = promised
-        quote.save(update_fields=["promised_date", "updated_at"])
+def _lines_changed(quote: Quote) -> None:
+    """A line of the quote changed: the quote's promise becomes the latest line's, and the quote is saved
+    even when that stays, since its API ETag covers its lines."""
+    quote.promised_date = _latest_promise(quote)
+    quote.save(update_fields=["promised_date", "updated_at"])
 
 
 # --- Prices ---------------------------------------------------------------------------------------------------
@@ -364,7 +367,7 @@ def quote_line_add(
             promised_date=promised_date,
             position=position,
         )
-        _promise_refresh(quote)
+        _lines_changed(quote)
         return line
 
 
@@ -391,7 +394,7 @@ def quote_line_update(*, line: QuoteLine, **changes: Any) -> QuoteLine:
         if basis_changed and "promised_date" not in values:
             clear.add("promised_date")
         _line_save(quote, line, values=values, clear=frozenset(clear))
-        _promise_refresh(quote)
+        _lines_changed(quote)
         return line
 
 
@@ -400,7 +403,7 @@ def quote_line_remove(*, line: QuoteLine) -> None:
         quote = _lock(line.quote)
         _require_draft(quote)
         QuoteLine.objects.filter(pk=line.pk, quote=quote).delete()
-        _promise_refresh(quote)
+        _lines_changed(quote)
 
 
 # --- Promising ------------------------------------------------------------------------------------------------
@@ -421,7 +424,7 @@ def quote_promise(*, quote: Quote, now: datetime.datetime | None = None) -> Quot
             )
             line.promised_date = promise.date
             line.save(update_fields=["promised_date", "updated_at"])
-        _promise_refresh(quote)
+        _lines_changed(quote)
         return quote
 
 
@@ -625,4 +628,19 @@ def quote_accept(*, quote: Quote, user: Any = None, customer_reference: str = ""
         opportunity = quote.opportunity
         if opportunity is not None and opportunity.state == OpportunityState.OPEN:
             opportunity_win(opportunity=opportunity, user=user)
+        totals = lines_totals(lines)
+        payload = {
+            "quote": quote.number,
+            "version": quote.version,
+            "customer": quote.account.code,
+            "opportunity": str(quote.opportunity_id) if quote.opportunity_id else None,
+            "sales_order": order.number,
+            "currency": quote.currency.code,
+            "net": str(totals.net),
+            "total": str(totals.total),
+            "promised_date": quote.promised_date.isoformat() if quote.promised_date else None,
+            "customer_reference": customer_reference,
+            "accepted_at": quote.accepted_at.isoformat(),
+        }
+        event_publish(name=QUOTE_ACCEPTED, payload=payload, aggregate=quote, actor=user)
         return quote

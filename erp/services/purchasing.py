@@ -276,7 +276,9 @@ def purchase_order_line_add(
             "tax_rate": tax_rate,
             "expected_date": expected_date,
         }
-        return _save_line(_new_line(order, last + 1, fields))
+        line = _save_line(_new_line(order, last + 1, fields))
+        order.touch()  # the order's ETag covers its lines
+        return line
 
 
 def purchase_order_line_update(
@@ -295,7 +297,9 @@ def purchase_order_line_update(
         line.order = order
         line.item, line.quantity, line.unit_price = item, Decimal(quantity), Decimal(unit_price)
         line.tax_rate, line.expected_date = tax_rate, expected_date
-        return _save_line(line)
+        line = _save_line(line)
+        order.touch()
+        return line
 
 
 def purchase_order_line_remove(*, line: PurchaseOrderLine) -> None:
@@ -303,6 +307,7 @@ def purchase_order_line_remove(*, line: PurchaseOrderLine) -> None:
         order = _lock(line.order)
         _require_state(order, (State.DRAFT,), _("changed"))
         PurchaseOrderLine.objects.filter(pk=line.pk, order=order).delete()
+        order.touch()
 
 
 # --- To the supplier and back ----------------------------------------------------------------------------------

@@ -335,7 +335,9 @@ def sales_order_line_add(
             "promised_date": promised_date,
             "position": position,
         }
-        return _line_save(order, SalesOrderLine(order=order), values=values, reprice=unit_price is None)
+        line = _line_save(order, SalesOrderLine(order=order), values=values, reprice=unit_price is None)
+        order.touch()  # the order's ETag covers its lines
+        return line
 
 
 def sales_order_line_update(*, line: SalesOrderLine, **changes: Any) -> SalesOrderLine:
@@ -351,7 +353,9 @@ def sales_order_line_update(*, line: SalesOrderLine, **changes: Any) -> SalesOrd
         reprice = "unit_price" in changes and changes["unit_price"] is None
         clear = frozenset(name for name in CLEARABLE if name in changes and changes[name] is None)
         values = {name: value for name, value in changes.items() if value is not None}
-        return _line_save(order, line, values=values, reprice=reprice, clear=clear)
+        line = _line_save(order, line, values=values, reprice=reprice, clear=clear)
+        order.touch()
+        return line
 
 
 def sales_order_line_remove(*, line: SalesOrderLine) -> None:
@@ -359,6 +363,7 @@ def sales_order_line_remove(*, line: SalesOrderLine) -> None:
         order = _lock(line.order)
         _require_draft(order)
         SalesOrderLine.objects.filter(pk=line.pk, order=order).delete()
+        order.touch()
 
 
 # --- Confirmation and cancellation -----------------------------------------------------------------------------

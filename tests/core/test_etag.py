@@ -10,10 +10,11 @@ from rest_framework.test import APIClient
 
 from core.models import Item, Unit
 from core.roles import Role
-from erp.choices import SalesOrderState
-from erp.models import SalesOrder
+from erp.choices import PurchaseOrderState, SalesOrderState
+from erp.models import PurchaseOrder, SalesOrder
+from erp.services import purchasing
 from erp.services.sales import sales_order_create
-from tests.erp.conftest import TODAY, company, customer  # noqa: F401  (shared fixtures)
+from tests.erp.conftest import TODAY, company, customer, supplier  # noqa: F401  (shared fixtures)
 from tests.wms.conftest import item, warehouse  # noqa: F401
 
 ITEMS = "/api/v1/core/items/"
@@ -106,6 +107,68 @@ def test_a_command_on_a_record_checks_if_match_too(api_as, customer, warehouse, 
     confirmed = sales.post(f"{detail}confirm/", HTTP_IF_MATCH=current)
     assert confirmed.status_code == 200 and confirmed.json()["state"] == SalesOrderState.CONFIRMED
     assert confirmed["ETag"] not in (stale, current) and confirmed["ETag"] == sales.get(detail)["ETag"]
+
+
+def test_a_line_edit_moves_the_sales_orders_etag(api_as, customer, warehouse, item):  # noqa: F811
+    """A line is part of its order: If-Match on the order (or on another of its lines) read before a
+    colleague added, changed or removed a line is stale."""
+    kettle = item("KT-200")
+    order = sales_order_create(
+        customer=customer,
+        warehouse=warehouse,
+        order_date=TODAY,
+        requested_date=TODAY + datetime.timedelta(days=14),
+        lines=[{"item": kettle, "quantity": Decimal(2), "unit_price": Decimal(100)}],
+    )
+    sales = api_as(Role.SALES)
+    detail = f"/api/v1/erp/sales-orders/{order.pk}/"
+    first = order.lines.get()
+
+    def added():
+        return sales.post(f"{detail}lines/", {"item": "KT-200", "quantity": "1", "unit_price": "90"}, format="json")
+
+    def last_line() -> str:
+        return f"{detail}lines/{order.lines.order_by('position').last().pk}/"
+
+    for edit in (
+        added,
+        lambda: sales.patch(last_line(), {"quantity": "3"}, format="json"),
+        lambda: sales.delete(last_line()),
+    ):
+        stale = sales.get(detail)["ETag"]
+        edited = edit()
+        assert edited.status_code in (200, 201), edited.content
+        assert edited["ETag"] != stale and edited["ETag"] == sales.get(detail)["ETag"]
+        assert precondition_failed(sales.post(f"{detail}confirm/", HTTP_IF_MATCH=stale))
+        assert precondition_failed(
+            sales.patch(f"{detail}lines/{first.pk}/", {"quantity": "5"}, format="json", HTTP_IF_MATCH=stale)
+        )
+    assert SalesOrder.objects.get(pk=order.pk).state == SalesOrderState.DRAFT
+    assert list(order.lines.values_list("quantity", flat=True)) == [2]
+
+
+def test_a_line_edit_moves_the_purchase_orders_etag(api_as, supplier, warehouse, item):  # noqa: F811
+    """Purchase order lines are edited on the order's page (the services): the API's ETag moves with them."""
+    element = item("EL-100")
+    order = purchasing.purchase_order_create(
+        supplier=supplier,
+        warehouse=warehouse,
+        order_date=TODAY,
+        lines=[{"item": element, "quantity": Decimal(10), "unit_price": Decimal(5)}],
+    )
+    buyer = api_as(Role.BUYER)
+    detail = f"/api/v1/erp/purchase-orders/{order.pk}/"
+    line = {"item": element, "quantity": Decimal(20), "unit_price": Decimal(4)}
+    for edit in (
+        lambda: purchasing.purchase_order_line_add(order=order, **line),
+        lambda: purchasing.purchase_order_line_update(line=order.lines.order_by("position").last(), **line),
+        lambda: purchasing.purchase_order_line_remove(line=order.lines.order_by("position").last()),
+    ):
+        stale = buyer.get(detail)["ETag"]
+        edit()
+        assert buyer.get(detail)["ETag"] != stale
+        assert precondition_failed(buyer.post(f"{detail}send/", HTTP_IF_MATCH=stale))
+    assert PurchaseOrder.objects.get(pk=order.pk).state == PurchaseOrderState.DRAFT
 
 
 @pytest.mark.django_db(transaction=True)

@@ -53,6 +53,33 @@ def test_a_draft_is_created_with_its_lines_and_priced_from_the_list(
     assert response.json()["notes"] == "Delivery to Hamburg"
 
 
+def test_a_line_edit_moves_the_quotes_etag(quote_of, goods, api_as):
+    """A line is part of its quote: If-Match read before a line was added, changed or removed is stale (412)."""
+    quote = quote_of((goods["kettle"], 30))
+    api = api_as(Role.SALES)
+    detail = f"{URL}{quote.pk}/"
+    first = quote.lines.get()
+
+    def last_line() -> str:
+        return f"{detail}lines/{quote.lines.order_by('position').last().pk}/"
+
+    for edit in (
+        lambda: api.post(f"{detail}lines/", {"item": "TS-400", "quantity": "2"}, format="json"),
+        lambda: api.patch(last_line(), {"quantity": "3"}, format="json"),
+        lambda: api.delete(last_line()),
+    ):
+        stale = api.get(detail)["ETag"]
+        edited = edit()
+        assert edited.status_code in (200, 201), edited.content
+        assert edited["ETag"] != stale and edited["ETag"] == api.get(detail)["ETag"]
+        refused = api.patch(detail, {"notes": "Mine"}, format="json", HTTP_IF_MATCH=stale)
+        assert refused.status_code == 412, refused.content
+        refused = api.patch(f"{detail}lines/{first.pk}/", {"quantity": "5"}, format="json", HTTP_IF_MATCH=stale)
+        assert refused.status_code == 412, refused.content
+    quote.refresh_from_db()
+    assert quote.notes == "" and list(quote.lines.values_list("quantity", flat=True)) == [30]
+
+
 def test_bad_input_is_a_400_naming_field_and_code(clock, prices, goods, customer, warehouse, api_as):
     api = api_as(Role.SALES)
     response = api.post(
