@@ -14,4 +14,6 @@ class ApsConfig(AppConfig):
 
         register_panels(*PANELS)
 
-        register_menu(Menu(_("Planning"), (*mrp.MENU, *planning.MENU, *scheduling.MENU, *promise.MENU)))
+        register_menu(
+            Menu(_("Planning"), (*mrp.MENU, *planning.MENU, *scheduling.MENU, *promise.MENU), system=_("Production"))
+        )

@@ -24,6 +24,7 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from core.api import schema  # noqa: F401 (registers the OpenAPI extensions)
+        from core.metrics import CORE_PERMISSION, RequestCollector, TaskRunCollector, register_collector
         from core.navigation import Menu, MenuItem, model_item, register_menu
         from core.services.events import ALL_EVENTS, subscribe
         from core.services.webhooks import webhook_fan_out
@@ -34,6 +35,9 @@ class CoreConfig(AppConfig):
         subscribe(ALL_EVENTS, mode="task")(webhook_fan_out)
         # An enrolled user (or one whose role requires it) signs in with a code after the password.
         user_logged_in.connect(mark_pending_at_sign_in, dispatch_uid="core.two_factor_pending")
+        # GET /metrics: the web processes' requests, and the background runs and outbox of every worker.
+        register_collector("requests", RequestCollector(), permission=CORE_PERMISSION)
+        register_collector("task_runs", TaskRunCollector(), permission=CORE_PERMISSION)
 
         # The unit catalog and the role groups are (re)made after every migrate and test-database flush.
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="core.after_migrate")
@@ -60,6 +64,7 @@ class CoreConfig(AppConfig):
                     model_item(_("Units of measure"), "core.unit"),
                     model_item(_("Unit categories"), "core.unitcategory"),
                 ),
+                system=_("Settings"),
             )
         )
         register_menu(
@@ -75,6 +80,7 @@ class CoreConfig(AppConfig):
                     model_item(_("Shifts"), "core.shift"),
                     model_item(_("Calendar exceptions"), "core.calendarexception"),
                 ),
+                system=_("Settings"),
             )
         )
         register_menu(
@@ -93,5 +99,6 @@ class CoreConfig(AppConfig):
                     MenuItem(_("API documentation"), "api-docs"),
                     MenuItem(_("Admin console"), "admin:index", "auth.change_user"),
                 ),
+                system=_("Settings"),
             )
         )

@@ -1,11 +1,11 @@
 from django.conf import settings
 
-from core.navigation import menus_for
+from core.navigation import navigation_for
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     return {
-        "nav_menus": menus_for(user) if user is not None else [],
+        "nav_entries": navigation_for(user) if user is not None else [],
         "LANGUAGES": settings.LANGUAGES,
     }

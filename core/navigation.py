@@ -21,6 +21,26 @@ class MenuItem:
 class Menu:
     label: str
     items: tuple[MenuItem, ...]
+    # The navbar's top-level entry the menu is a section of (Quality under "Shop floor"), so the bar keeps
+    # one entry per system and fits one row at 1280 px; empty: an entry of its own label.
+    system: str = ""
+
+    @property
+    def entry(self) -> str:
+        return self.system or self.label
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A top-level entry of the navbar: its menus, each a section of its dropdown."""
+
+    label: str
+    menus: tuple[Menu, ...]
+
+    @property
+    def sectioned(self) -> bool:
+        """Whether the dropdown shows its menus' labels as headings (not for a lone menu of its own name)."""
+        return len(self.menus) > 1 or self.menus[0].label != self.label
 
 
 _menus: list[Menu] = []
@@ -31,7 +51,8 @@ def register_menu(menu: Menu) -> None:
     for index, existing in enumerate(_menus):
         if existing.label == menu.label:
             known = set(existing.items)
-            _menus[index] = Menu(existing.label, existing.items + tuple(i for i in menu.items if i not in known))
+            items = existing.items + tuple(i for i in menu.items if i not in known)
+            _menus[index] = Menu(existing.label, items, existing.system or menu.system)
             return
     _menus.append(menu)
 
@@ -44,8 +65,17 @@ def menus_for(user) -> list[Menu]:
     for menu in _menus:
         items = tuple(item for item in menu.items if not item.permission or user.has_perm(item.permission))
         if items:
-            visible.append(Menu(menu.label, items))
+            visible.append(Menu(menu.label, items, menu.system))
     return visible
+
+
+def navigation_for(user) -> list[NavEntry]:
+    """The navbar's top-level entries for this user: their visible menus grouped by system, in the order
+    the first menu of each was registered."""
+    grouped: dict[str, list[Menu]] = {}
+    for menu in menus_for(user):
+        grouped.setdefault(str(menu.entry), []).append(menu)
+    return [NavEntry(menus[0].entry, tuple(menus)) for menus in grouped.values()]
 
 
 def model_item(label: str, model_label: str) -> MenuItem:

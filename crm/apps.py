@@ -69,6 +69,7 @@ class CrmConfig(AppConfig):
                     MenuItem(_("My open tasks"), "crm:my_tasks", "crm.view_activity"),
                     model_item(_("Activities"), "crm.activity"),
                 ),
+                system=_("Sales"),
             )
         )
         # The pipeline's stages and lost reasons exist in every database, as the board needs its columns.
@@ -98,7 +99,7 @@ class CrmConfig(AppConfig):
         )
         from crm.views import cases
 
-        register_menu(Menu(_("Customers"), cases.MENU))
+        register_menu(Menu(_("Customers"), cases.MENU, system=_("Sales")))
         # The sales order's page (ERP knows nothing of CRM) links to what the customer sees of the order.
         register_object_link(
             "erp.salesorder", ObjectLink(_("Customer tracking"), "crm:order_tracking_detail", "erp.view_salesorder")

@@ -127,5 +127,6 @@ class ErpConfig(AppConfig):
                     model_item(_("Labor bookings"), "erp.laborbooking"),
                     MenuItem(_("Labor hours and cost"), "erp:labor_report", "erp.view_laborbooking"),
                 ),
+                system=_("Finance"),
             )
         )

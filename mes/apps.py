@@ -15,6 +15,6 @@ class MesConfig(AppConfig):
         register_panels(*PANELS)
 
         register_menu(Menu(_("Shop floor"), (*execution.MENU, *tablet.MENU, *oee.MENU, *genealogy.MENU)))
-        register_menu(Menu(_("Quality"), quality.MENU))
-        register_menu(Menu(_("Maintenance"), maintenance.MENU))
+        register_menu(Menu(_("Quality"), quality.MENU, system=_("Shop floor")))
+        register_menu(Menu(_("Maintenance"), maintenance.MENU, system=_("Shop floor")))
         register_object_link("wms.lot", ObjectLink(_("Genealogy"), "mes:lot_backward", "mes.view_lotlink"))
