@@ -33,7 +33,7 @@ $(VENDOR)/.installed: package.json package-lock.json $(VENV)/.installed
 demo: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py demo_load
-	@echo "Takt runs at http://$(HOST):$(PORT)/  (Ctrl-C stops web, worker and beat)"
+	@echo "Takt runs at http://$(HOST):$(PORT)/  (Ctrl-C stops web, worker, beat, poller and PLC simulator)"
 	$(BIN)/honcho --procfile Procfile.dev start
 
 # The real-browser test of the operator tablet (tests/mes/test_browser.py) drives Debian's Chromium;
@@ -69,6 +69,7 @@ bench: install
 	$(BIN)/python bench/mes_bench.py
 	$(BIN)/python bench/shopfloor_bench.py
 	$(BIN)/python bench/load_bench.py
+	$(BIN)/python bench/page_crawl.py
 
 # Backup and restore (docs/operations.md): the database and the media files in one archive under var/backups/.
 # `make restore FILE=var/backups/takt-....tar` wants an empty database; add FORCE=1 to replace a used one.

@@ -7,9 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from core.api.errors import not_found
 from core.api.views import TokenView
-from core.views import auth, health
+from core.views import auth, health, metrics
 from core.views.pages import HomeView
-from shopfloor.metrics import metrics
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
@@ -32,7 +31,7 @@ urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("health/live", health.live, name="health_live"),
     path("health/ready", health.ready, name="health_ready"),
-    path("metrics", metrics, name="metrics"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("accounts/login/", auth.SignInView.as_view(), name="login"),
     path("accounts/two-factor/", auth.TwoFactorView.as_view(), name="two_factor"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

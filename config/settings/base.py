@@ -45,12 +45,14 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # recovery codes (docs/security.md)
     *TAKT_APPS,
 ]
 
 MIDDLEWARE = [
     # First: every response, redirects too, carries X-Request-ID, and every log line the request id.
     "core.middleware.RequestIdMiddleware",
+    "core.metrics.RequestMetricsMiddleware",  # requests per route for GET /metrics (docs/operations.md)
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -519,3 +521,7 @@ TAKT_IDEMPOTENCY_TTL_HOURS = env.int("TAKT_IDEMPOTENCY_TTL_HOURS", default=24)
 # --- Shopfloor -----------------------------------------------------------------------------------------
 # The demo's PLCs (shopfloor/demo.py, served by `manage.py plc_simulator`) listen on 127.0.0.1 from this port up.
 TAKT_PLC_SIM_PORT = env.int("TAKT_PLC_SIM_PORT", default=15020)
+
+# --- Demo company (docs/demo.md) -------------------------------------------------------------------------
+# Days of history `manage.py demo_load` replays before today: a year by default, four quarters of business.
+TAKT_DEMO_HISTORY_DAYS = env.int("TAKT_DEMO_HISTORY_DAYS", default=365)
