@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -405,6 +405,7 @@ class PriceQuerySerializer(serializers.Serializer):
     on = serializers.DateField(required=False, allow_null=True, help_text=_("Default: today."))
 
 
+@extend_schema_serializer(many=False)  # one price, though a viewset's `list` answers it
 class PriceSerializer(serializers.Serializer):
     item = serializers.CharField()
     customer = serializers.CharField(allow_null=True)
