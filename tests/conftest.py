@@ -38,6 +38,26 @@ def user_with_role(role: Role | str | None, username: str, **fields):
     return user
 
 
+# The longest test files, started first: pytest-xdist hands whole files to its workers in collection order,
+# and one of these begun last would keep one worker busy minutes after the other has finished.
+LONGEST_FIRST = (
+    "tests/core/test_role_matrix.py",
+    "tests/core/test_role_matrix_floor.py",
+    "tests/core/test_role_matrix_office.py",
+    "tests/core/test_openapi_fuzz.py",
+    "tests/aps/test_worker_killed.py",
+    "tests/shopfloor/test_poller.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        path = item.nodeid.split("::")[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the rest keep their order
+
+
 @pytest.fixture
 def make_user(db):
     """user_with_role, named after the role unless a username is given."""
