@@ -85,6 +85,18 @@ VARIANCE_ROLES = {
 # --- Helpers ------------------------------------------------------------------------------------------------------
 
 
+def _outcome_payload(order: ProductionOrder, **more: Any) -> dict[str, Any]:
+    """An event's payload about what an order made: the order, its item and its good and scrapped units."""
+    return {
+        "order_id": str(order.pk),
+        "number": order.number,
+        "item": order.item.code,
+        "completed_qty": str(order.completed_qty),
+        "scrapped_qty": str(order.scrapped_qty),
+        **more,
+    }
+
+
 def _lock(order: ProductionOrder) -> ProductionOrder:
     return (
         ProductionOrder.objects.select_for_update(of=("self",))
@@ -916,16 +928,12 @@ def production_order_complete(*, order: ProductionOrder, user: Any = None) -> Pr
         sales_line = order.sales_order_line
         event_publish(
             name=events.PRODUCTION_ORDER_COMPLETED,
-            payload={
-                "order_id": str(order.pk),
-                "number": order.number,
-                "item": order.item.code,
-                "quantity": str(order.quantity),
-                "completed_qty": str(order.completed_qty),
-                "scrapped_qty": str(order.scrapped_qty),
-                "completed_at": now.isoformat(),
-                "sales_order": sales_line.order.number if sales_line else None,
-            },
+            payload=_outcome_payload(
+                order,
+                quantity=str(order.quantity),
+                completed_at=now.isoformat(),
+                sales_order=sales_line.order.number if sales_line else None,
+            ),
             aggregate=order,
             actor=user,
         )
@@ -980,18 +988,14 @@ def production_order_close(
         order.save(update_fields=["state", "closed_at", "updated_at"])
         event_publish(
             name=events.PRODUCTION_ORDER_CLOSED,
-            payload={
-                "order_id": str(order.pk),
-                "number": order.number,
-                "item": order.item.code,
-                "completed_qty": str(order.completed_qty),
-                "scrapped_qty": str(order.scrapped_qty),
-                "variances": {kind: str(amount) for kind, amount in variances.amounts.items()},
-                "wip_cleared": str(variances.wip_balance),
-                "journal_entry": entry.number,
-                "date": date.isoformat(),
-                "closed_at": order.closed_at.isoformat(),
-            },
+            payload=_outcome_payload(
+                order,
+                variances={kind: str(amount) for kind, amount in variances.amounts.items()},
+                wip_cleared=str(variances.wip_balance),
+                journal_entry=entry.number,
+                date=date.isoformat(),
+                closed_at=order.closed_at.isoformat(),
+            ),
             aggregate=order,
             actor=user,
         )
