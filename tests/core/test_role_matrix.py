@@ -39,7 +39,7 @@ from django.db import transaction
 from core.roles import Role
 from tests.core.role_matrix import routes, rule_of, write_rule_of, writes_of
 from tests.core.role_matrix_requests import (  # noqa: F401 (matrix_world, quiet_refusals: fixtures)
-    RoleMatrix,
+    MissingRecordMatrix,
     extra_records,
     login,
     matrix_world,
@@ -60,7 +60,7 @@ def pytest_generate_tests(metafunc):
     parametrize_roles(metafunc, (None, Role.ADMIN, Role.PARTNER))
 
 
-class TestRoleMatrix(RoleMatrix):
+class TestRoleMatrix(MissingRecordMatrix):
     pass
 
 
