@@ -46,7 +46,6 @@ LONGEST_FIRST = (
     "tests/core/test_role_matrix_office.py",
     "tests/core/test_openapi_fuzz.py",
     "tests/aps/test_worker_killed.py",
-    "tests/shopfloor/test_poller.py",
 )
 
 
