@@ -1,5 +1,9 @@
+from typing import ClassVar
+
 from django.contrib.auth import authenticate
+from django.utils import translation
 from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
@@ -85,3 +89,22 @@ class TokenView(APIView):
         serializer.is_valid(raise_exception=True)
         token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key}, status=status.HTTP_200_OK)
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI document, generated once per language and API version for the life of the process.
+    It follows from the code alone (served public: the same for every user), and generating it takes seconds
+    of CPU, which Swagger UI would otherwise spend on every opening."""
+
+    generated: ClassVar[dict[tuple[str, str | None], dict]] = {}
+
+    def _get_schema_response(self, request):
+        version = self.api_version or request.version or self._get_version_parameter(request)
+        key = (translation.get_language(), version)
+        if key not in self.generated:
+            generator = self.generator_class(urlconf=self.urlconf, api_version=version, patterns=self.patterns)
+            self.generated[key] = generator.get_schema(request=request, public=self.serve_public)
+        return Response(
+            data=self.generated[key],
+            headers={"Content-Disposition": f'inline; filename="{self._get_filename(request, version)}"'},
+        )

@@ -2,8 +2,11 @@
 
 import pytest
 from auditlog.models import LogEntry
+from django.utils import translation
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from core.api.views import SchemaView
 from core.models import Item, Partner, Unit
 from core.roles import Role
 
@@ -179,6 +182,26 @@ def test_the_openapi_schema_and_swagger_ui_are_served_from_local_assets(api_as):
     html = docs.content.decode()
     assert docs.status_code == 200 and "swagger-ui" in html
     assert "https://" not in html and "http://" not in html
+
+
+def test_the_openapi_schema_is_generated_once_per_language(api_as, monkeypatch):
+    generated_in = []
+    get_schema = SchemaGenerator.get_schema
+
+    def counted(generator, *args, **kwargs):
+        generated_in.append(translation.get_language())
+        return get_schema(generator, *args, **kwargs)
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", counted)
+    monkeypatch.setattr(SchemaView, "generated", {})
+    api = api_as(Role.PLANNER)
+    english, again, chinese = (
+        api.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json", HTTP_ACCEPT_LANGUAGE=language)
+        for language in ("en", "en", "zh-hans")
+    )
+    assert generated_in == ["en", "zh-hans"]
+    assert english.content == again.content
+    assert english.json()["paths"].keys() == chinese.json()["paths"].keys() and english.content != chinese.content
 
 
 def test_deleting_a_record_in_use_is_a_409_that_says_why(api_as):
