@@ -187,6 +187,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env("TAKT_STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from it once collectstatic has run
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files a browser asks for at the site's root (favicon.ico), served by whitenoise without a URL route.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("TAKT_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 

@@ -151,6 +151,15 @@ def test_pages_load_no_asset_from_another_host(client_as):
     assert "http://" not in html and "https://" not in html and "//cdn" not in html
 
 
+def test_the_site_has_its_icon(client_as):
+    html = client_as(Role.ADMIN).get("/").content.decode()
+    assert '<link rel="icon" href="/static/img/takt.svg" type="image/svg+xml">' in html
+    # Browsers ask the site's root too, whatever the page says.
+    icon = client_as(Role.ADMIN).get("/favicon.ico")
+    assert icon.status_code == 200 and icon["Content-Type"] in ("image/x-icon", "image/vnd.microsoft.icon")
+    assert b"".join(icon.streaming_content).startswith(b"\x00\x00\x01\x00")  # the ICO header
+
+
 def test_csv_export_with_an_invalid_filter_exports_no_rows(client_as, items):
     response = client_as(Role.PLANNER).get("/core/items/", {"export": "csv", "category": "not-an-id"})
     lines = b"".join(response.streaming_content).decode().splitlines()
