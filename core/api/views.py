@@ -1,6 +1,8 @@
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.auth import authenticate
+from django.http import HttpResponse
 from django.utils import translation
 from drf_spectacular.utils import extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView
@@ -92,19 +94,30 @@ class TokenView(APIView):
 
 
 class SchemaView(SpectacularAPIView):
-    """The OpenAPI document, generated once per language and API version for the life of the process.
-    It follows from the code alone (served public: the same for every user), and generating it takes seconds
-    of CPU, which Swagger UI would otherwise spend on every opening."""
+    """The OpenAPI document, generated and rendered once per language and format for the life of the process.
+    It follows from the code alone (served public: the same for every user, and the API has one version), and
+    making it takes seconds of CPU, which Swagger UI would otherwise spend on every opening. The key is a
+    supported language, never what a request names: the cache holds at most one document per language and
+    format."""
 
-    generated: ClassVar[dict[tuple[str, str | None], dict]] = {}
+    rendered: ClassVar[dict[tuple[str, type], bytes]] = {}
 
     def _get_schema_response(self, request):
-        version = self.api_version or request.version or self._get_version_parameter(request)
-        key = (translation.get_language(), version)
-        if key not in self.generated:
-            generator = self.generator_class(urlconf=self.urlconf, api_version=version, patterns=self.patterns)
-            self.generated[key] = generator.get_schema(request=request, public=self.serve_public)
-        return Response(
-            data=self.generated[key],
-            headers={"Content-Disposition": f'inline; filename="{self._get_filename(request, version)}"'},
+        try:
+            language = translation.get_supported_language_variant(translation.get_language() or "")
+        except LookupError:
+            language = settings.LANGUAGE_CODE
+        renderer = request.accepted_renderer
+        key = (language, type(renderer))
+        if key not in self.rendered:
+            with translation.override(language):
+                schema = self.generator_class(urlconf=self.urlconf, patterns=self.patterns).get_schema(
+                    request=request, public=self.serve_public
+                )
+                self.rendered[key] = renderer.render(schema, renderer.media_type, self.get_renderer_context())
+        content_type = f"{renderer.media_type}; charset={renderer.charset}" if renderer.charset else renderer.media_type
+        return HttpResponse(
+            self.rendered[key],
+            content_type=content_type,
+            headers={"Content-Disposition": f'inline; filename="{self._get_filename(request, None)}"'},
         )
