@@ -1,6 +1,13 @@
+import types
+import weakref
+
 import django_tables2 as tables
+import django_tables2.utils
 from django.db.models import DecimalField
+from django.template.defaultfilters import date as date_filter
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext_lazy as _
+from django_tables2.columns.base import library
 
 from core import models
 from core.formatting import format_quantity, trim_decimal
@@ -25,6 +32,60 @@ class QuantityColumn(DecimalColumn):
 
     def render(self, value):
         return format_quantity(value)
+
+
+_read_signature = django_tables2.utils.signature
+_signatures: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _signature_once(fn) -> tuple[tuple[str, ...], str | None]:
+    """django-tables2 reads the signature of a column's render, value and linkify functions for every cell
+    (utils.call_with_appropriate), a quarter of a 50-row list's time. A function's signature does not change:
+    it is read once per function (per function and boundness for a method)."""
+    function = getattr(fn, "__func__", fn)
+    if not isinstance(function, types.FunctionType):
+        return _read_signature(fn)
+    by_boundness = _signatures.setdefault(function, {})
+    bound = function is not fn
+    if bound not in by_boundness:
+        by_boundness[bound] = _read_signature(fn)
+    return by_boundness[bound]
+
+
+django_tables2.utils.signature = _signature_once
+
+
+class _DateFilterRender:
+    """django-tables2's date and time columns are TemplateColumns that compile and render a template for every
+    cell (a third of a 50-row list's time went there); these call the same `date` filter directly, in the
+    current time zone as a template would."""
+
+    format: str
+
+    def render(self, value, bound_column):
+        return date_filter(template_localtime(value), self.format) or bound_column.default
+
+
+# Registered in this order (django-tables2 tries the last registered first): a DateTimeField is a DateField.
+@library.register
+class DateColumn(_DateFilterRender, tables.DateColumn):
+    def __init__(self, format=None, short=True, *args, **kwargs):
+        super().__init__(format, short, *args, **kwargs)
+        self.format = format or ("SHORT_DATE_FORMAT" if short else "DATE_FORMAT")
+
+
+@library.register
+class DateTimeColumn(_DateFilterRender, tables.DateTimeColumn):
+    def __init__(self, format=None, short=True, *args, **kwargs):
+        super().__init__(format, short, *args, **kwargs)
+        self.format = format or ("SHORT_DATETIME_FORMAT" if short else "DATETIME_FORMAT")
+
+
+@library.register
+class TimeColumn(_DateFilterRender, tables.TimeColumn):
+    def __init__(self, format=None, *args, **kwargs):
+        super().__init__(format, *args, **kwargs)
+        self.format = format or "TIME_FORMAT"
 
 
 class TaktTable(tables.Table):

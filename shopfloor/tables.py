@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.formatting import format_quantity
-from core.tables import DecimalColumn, QuantityColumn, TaktTable
+from core.tables import DateTimeColumn, DecimalColumn, QuantityColumn, TaktTable
 from mes.choices import MachineState
 from shopfloor.choices import Protocol
 from shopfloor.models import Device, Tag
@@ -42,7 +42,7 @@ class DeviceStatusTable(TaktTable):
     protocol = tables.Column(verbose_name=_("Protocol"))
     endpoint = tables.Column(verbose_name=_("Endpoint"))
     connection = tables.Column(verbose_name=_("Connection"))
-    last_reading_at = tables.DateTimeColumn(verbose_name=_("Last reading"), default="")
+    last_reading_at = DateTimeColumn(verbose_name=_("Last reading"), default="")
     reads_per_second = QuantityColumn(verbose_name=_("Reads/s"))
     last_error = tables.Column(verbose_name=_("Error"), default="")
     machine_state = tables.Column(verbose_name=_("Machine state"), default="")
@@ -70,7 +70,7 @@ class TagTable(TaktTable):
     )
     scale = DecimalColumn()
     last_raw = tables.Column(accessor="counter__last_raw", verbose_name=_("Last raw value"), default="")
-    last_read_at = tables.DateTimeColumn(accessor="counter__last_read_at", verbose_name=_("Read at"), default="")
+    last_read_at = DateTimeColumn(accessor="counter__last_read_at", verbose_name=_("Read at"), default="")
     total = QuantityColumn(accessor="counter__total", verbose_name=_("Counted"), default="")
 
     class Meta(TaktTable.Meta):

@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from core.tables import DecimalColumn, QuantityColumn, TaktTable
+from core.tables import DateTimeColumn, DecimalColumn, QuantityColumn, TaktTable
 from wms import models
 
 
@@ -41,7 +41,7 @@ class QuantTable(TaktTable):
 
 
 class StockMoveTable(TaktTable):
-    moved_at = tables.DateTimeColumn(linkify=lambda record: reverse("wms:stockmove_detail", args=[record.pk]))
+    moved_at = DateTimeColumn(linkify=lambda record: reverse("wms:stockmove_detail", args=[record.pk]))
     item = item_column()
     lot = lot_column()
     quantity = QuantityColumn()
@@ -253,7 +253,7 @@ class ShipmentTable(TaktTable):
     request = _request()
     reference = tables.Column(accessor="request__reference", verbose_name=_("Reference"))
     partner = tables.Column(accessor="request__partner__code", verbose_name=_("Customer"))
-    shipped_at = tables.DateTimeColumn(default=_("not shipped yet"))
+    shipped_at = DateTimeColumn(default=_("not shipped yet"))
 
     class Meta(TaktTable.Meta):
         model = models.Shipment

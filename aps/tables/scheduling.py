@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from aps.choices import ScheduleState
 from aps.models import Changeover, MachineWindow, Schedule, ScheduleJob
 from core.formatting import trim_decimal
-from core.tables import QuantityColumn, TaktTable
+from core.tables import DateTimeColumn, QuantityColumn, TaktTable
 
 RIGHT = {"td": {"class": "text-end"}, "th": {"class": "text-end"}}
 STATE_STYLES = {
@@ -112,7 +112,7 @@ class ScheduleJobTable(TaktTable):
     item_name = tables.Column(accessor="item__name", verbose_name=_("Name"), orderable=False)
     quantity = QuantityColumn()
     weight = tables.Column(verbose_name=_("Priority"), attrs=RIGHT)
-    end = tables.DateTimeColumn(verbose_name=_("Planned end"))
+    end = DateTimeColumn(verbose_name=_("Planned end"))
     tardiness_minutes = tables.Column(verbose_name=_("Minutes late"), attrs=RIGHT)
 
     class Meta(TaktTable.Meta):

@@ -4,7 +4,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Partner
-from core.tables import DecimalColumn, TaktTable
+from core.tables import DateTimeColumn, DecimalColumn, TaktTable
 from crm.models import Activity
 
 
@@ -39,7 +39,7 @@ class AccountTable(TaktTable):
 
 
 class ActivityTable(TaktTable):
-    when_at = tables.DateTimeColumn(verbose_name=_("When"), format="Y-m-d H:i", order_by=("when_at",))
+    when_at = DateTimeColumn(verbose_name=_("When"), format="Y-m-d H:i", order_by=("when_at",))
     subject = tables.Column(linkify=True)
     account = tables.Column(
         accessor="account__code",
@@ -52,7 +52,7 @@ class ActivityTable(TaktTable):
         accessor="opportunity__number", verbose_name=_("Opportunity"), linkify=lambda record: record.opportunity
     )
     owner = tables.Column(accessor="owner__username", verbose_name=_("Owner"), order_by=("owner__username",))
-    done_at = tables.DateTimeColumn(format="Y-m-d H:i")
+    done_at = DateTimeColumn(format="Y-m-d H:i")
 
     class Meta(TaktTable.Meta):
         model = Activity

@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from core.tables import TaktTable
+from core.tables import DateColumn, TaktTable
 from crm.models import Lead
 
 
@@ -12,7 +12,7 @@ class LeadTable(TaktTable):
     converted_account = tables.Column(
         accessor="converted_account__code", verbose_name=_("Account"), order_by=("converted_account__code",)
     )
-    created_at = tables.DateColumn(verbose_name=_("Created"))
+    created_at = DateColumn(verbose_name=_("Created"))
 
     class Meta(TaktTable.Meta):
         model = Lead

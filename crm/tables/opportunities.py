@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from core.tables import DecimalColumn, TaktTable
+from core.tables import DateColumn, DecimalColumn, TaktTable
 from crm.models import LostReason, Opportunity, SalesTarget, Stage
 
 
@@ -50,7 +50,7 @@ class LostReasonTable(TaktTable):
 
 
 class SalesTargetTable(TaktTable):
-    month = tables.DateColumn(format="Y-m", linkify=True)
+    month = DateColumn(format="Y-m", linkify=True)
     owner = tables.Column(
         accessor="owner__username", verbose_name=_("Owner"), default=_("(whole team)"), order_by=("owner__username",)
     )

@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.tables import DecimalColumn, TaktTable
+from core.tables import DateColumn, DateTimeColumn, DecimalColumn, TaktTable
 from erp import models
 from erp.selectors.people import qualification_status
 
@@ -90,7 +90,7 @@ class QualificationTable(TaktTable):
 
 
 class RosterEntryTable(TaktTable):
-    date = tables.DateColumn(linkify=True)
+    date = DateColumn(linkify=True)
     employee = employee_column()
     shift = tables.Column(accessor="shift__name", verbose_name=_("Shift"), order_by=("shift__name",))
     hours = tables.Column(accessor="shift__start_time", verbose_name=_("Hours"), orderable=False)
@@ -106,9 +106,9 @@ class RosterEntryTable(TaktTable):
 
 
 class AttendanceTable(TaktTable):
-    clock_in = tables.DateTimeColumn(linkify=True)
+    clock_in = DateTimeColumn(linkify=True)
     employee = employee_column()
-    clock_out = tables.DateTimeColumn(default="")
+    clock_out = DateTimeColumn(default="")
     hours = DecimalColumn(accessor="pk", verbose_name=_("Hours"), orderable=False)
     machine = tables.Column(accessor="machine__code", verbose_name=_("Machine"))
 
@@ -124,7 +124,7 @@ class AttendanceTable(TaktTable):
 
 
 class LaborBookingTable(TaktTable):
-    date = tables.DateColumn(linkify=lambda record: reverse("erp:laborbooking_detail", args=[record.pk]))
+    date = DateColumn(linkify=lambda record: reverse("erp:laborbooking_detail", args=[record.pk]))
     employee = employee_column()
     order = tables.Column(accessor="operation__order__number", verbose_name=_("Order"))
     operation = tables.Column(accessor="operation__seq", verbose_name=_("Operation"))

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.formatting import trim_decimal
-from core.tables import DecimalColumn, QuantityColumn, TaktTable
+from core.tables import DateTimeColumn, DecimalColumn, QuantityColumn, TaktTable
 from mes.models import OperationRun, ProductionEvent
 
 MINUTE = Decimal("0.1")
@@ -22,7 +22,7 @@ def _event_url(record: ProductionEvent) -> str:
 
 
 class OperationRunTable(TaktTable):
-    started_at = tables.DateTimeColumn(verbose_name=_("Started"), linkify=_run_url)
+    started_at = DateTimeColumn(verbose_name=_("Started"), linkify=_run_url)
     machine = tables.Column(accessor="machine__code", verbose_name=_("Machine"), order_by=("machine__code",))
     order = tables.Column(
         accessor="operation__order__number", verbose_name=_("Order"), order_by=("operation__order__number",)
@@ -45,7 +45,7 @@ class OperationRunTable(TaktTable):
 
 
 class ProductionEventTable(TaktTable):
-    at = tables.DateTimeColumn(verbose_name=_("When"), linkify=_event_url, format="Y-m-d H:i:s")
+    at = DateTimeColumn(verbose_name=_("When"), linkify=_event_url, format="Y-m-d H:i:s")
     machine = tables.Column(accessor="machine__code", verbose_name=_("Machine"), order_by=("machine__code",))
     order = tables.Column(
         accessor="operation__order__number", verbose_name=_("Order"), order_by=("operation__order__number",)

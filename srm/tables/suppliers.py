@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.tables import QuantityColumn, TaktTable
+from core.tables import DateColumn, QuantityColumn, TaktTable
 from srm.models import Approval, Certificate, SupplierItem
 from srm.selectors.suppliers import CertificateStatus, certificate_status
 
@@ -48,7 +48,7 @@ class SupplierTable(TaktTable):
     pending_count = tables.Column(verbose_name=_("Pending"), attrs={"td": {"class": "text-end"}})
     disqualified_count = tables.Column(verbose_name=_("Disqualified"), attrs={"td": {"class": "text-end"}})
     certificates = tables.Column(accessor="certificate_count", verbose_name=_("Certificates"))
-    next_expiry = tables.DateColumn(verbose_name=_("Next expiry"))
+    next_expiry = DateColumn(verbose_name=_("Next expiry"))
     block_count = tables.Column(verbose_name=_("Blocks"))
 
     class Meta(TaktTable.Meta):
