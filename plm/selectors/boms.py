@@ -1,9 +1,12 @@
-"""BOM explosion, where-used and revision diffs: one query per BOM level, never one per node."""
+"""BOM explosion, where-used and revision diffs. An explosion or a where-used reads its lines in one query,
+however deep the BOMs: PostgreSQL walks the levels (a recursive CTE over the lines effective on the day)."""
 
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+
+from django.db.models.expressions import RawSQL
 
 from core.models import Item, Unit
 from plm.models import BomLine, BomRevision, RoutingOperation, RoutingRevision, effective_on
@@ -27,11 +30,27 @@ class ExplosionRow:
         return self.line.component.uom
 
 
-def _effective_lines(parent_ids: set[int], on: datetime.date):
-    return (
-        BomLine.objects.filter(effective_on(on, "bom__"), bom__item_id__in=parent_ids)
-        .select_related("bom", "component__uom__category", "uom__category")
-        .order_by("bom__item_id", "position")
+# One step of the walk: down from a parent to the lines of its BOM, or up from a component to the lines using it.
+_DOWN = ("parent_id", "component_id")
+_UP = ("component_id", "parent_id")
+
+
+def _reachable_lines(start_ids: set[int], on: datetime.date, direction: tuple[str, str]) -> RawSQL:
+    """The ids of the BOM lines effective on `on` reachable from the items in `start_ids`, in `direction`,
+    as a subquery. UNION drops rows already walked, so a cycle (refused on save) would still end."""
+    start, step = direction
+    effective = BomLine.objects.filter(effective_on(on, "bom__")).values_list("id", "bom__item_id", "component_id")
+    effective_sql, effective_params = effective.query.sql_with_params()
+    # Only the ORM's own SQL (its values are parameters) and the column names above are put into the text.
+    return RawSQL(  # noqa: S611
+        f"""WITH RECURSIVE effective (line_id, parent_id, component_id) AS ({effective_sql}),
+        walk (line_id, next_id) AS (
+            SELECT line_id, {step} FROM effective WHERE {start} = ANY(%s)
+            UNION
+            SELECT effective.line_id, effective.{step} FROM effective JOIN walk ON effective.{start} = walk.next_id
+        )
+        SELECT line_id FROM walk""",  # noqa: S608
+        (*effective_params, sorted(start_ids)),
     )
 
 
@@ -47,14 +66,15 @@ def bom_explode(*, item: Item, on: datetime.date, quantity: Decimal = Decimal(1)
 def bom_explode_many(
     *, items: list[Item], on: datetime.date, quantity: Decimal = Decimal(1)
 ) -> dict[int, list[ExplosionRow]]:
-    """bom_explode of each item, {item id: rows}, reading the lines of all of them one BOM level per query."""
+    """bom_explode of each item, {item id: rows}, reading the lines of all of them in one query."""
     lines_by_parent: dict[int, list[BomLine]] = defaultdict(list)
-    frontier, fetched = {item.pk for item in items}, set()
-    while frontier:
-        fetched |= frontier
-        for line in _effective_lines(frontier, on):
-            lines_by_parent[line.bom.item_id].append(line)
-        frontier = {line.component_id for parent in frontier for line in lines_by_parent[parent]} - fetched
+    lines = (
+        BomLine.objects.filter(pk__in=_reachable_lines({item.pk for item in items}, on, _DOWN))
+        .select_related("bom", "component__uom__category", "uom__category")
+        .order_by("bom__item_id", "position")
+    )
+    for line in lines:
+        lines_by_parent[line.bom.item_id].append(line)
 
     def visit(rows: list[ExplosionRow], parent_id: int, parent_qty: Decimal, path: tuple[int, ...]) -> None:
         for line in lines_by_parent[parent_id]:
@@ -98,19 +118,13 @@ class WhereUsedRow:
 def where_used(*, item: Item, on: datetime.date, indented: bool = False) -> list[WhereUsedRow]:
     """The parents whose effective BOM uses the item: one level, or indented up to the top items."""
     parents_of: dict[int, list[BomLine]] = defaultdict(list)
-    frontier, fetched = {item.pk}, set()
-    while frontier:
-        fetched |= frontier
-        lines = (
-            BomLine.objects.filter(effective_on(on, "bom__"), component_id__in=frontier)
-            .select_related("bom__item__uom", "uom")
-            .order_by("bom__item__code")
-        )
-        for line in lines:
-            parents_of[line.component_id].append(line)
-        if not indented:
-            break
-        frontier = {line.bom.item_id for child in frontier for line in parents_of[child]} - fetched
+    using = (
+        BomLine.objects.filter(pk__in=_reachable_lines({item.pk}, on, _UP))
+        if indented
+        else BomLine.objects.filter(effective_on(on, "bom__"), component=item)
+    )
+    for line in using.select_related("bom__item__uom", "uom").order_by("bom__item__code"):
+        parents_of[line.component_id].append(line)
 
     rows: list[WhereUsedRow] = []
 

@@ -368,11 +368,6 @@ def answers_get(route: Route) -> bool:
 # --- The checks of one role ----------------------------------------------------------------------------------
 
 
-# Pages allowed to repeat a query: the BOM explosion reads one query per BOM level, which grows with the
-# depth of the product structure, not with the number of records shown.
-N_PLUS_ONE_ACCEPTED = frozenset({"plm:item_engineering", "api:plm:item-engineering-explosion"})
-
-
 def wrong_opens(client: Client, role: Role | None) -> list[str]:
     """Every URL (GET, or a POST-only page's empty POST) whose answer to the role is not what its rule says,
     and every page it may open that repeats one query per row shown (an N+1, tests/query_shapes.py)."""
@@ -390,7 +385,7 @@ def wrong_opens(client: Client, role: Role | None) -> list[str]:
         if got != expected:
             wrong.append(f"{route.name} {url}: {got}, expected {expected}")
         repeated = repeated_shapes(queries.captured_queries)
-        if repeated and response.status_code == 200 and route.name not in N_PLUS_ONE_ACCEPTED:
+        if repeated and response.status_code == 200:
             count, shape = repeated[0][1], repeated[0][0]
             wrong.append(f"{route.name} {url}: N+1, {count} x {shape[:150]}")
     return wrong
