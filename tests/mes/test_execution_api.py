@@ -461,7 +461,7 @@ def test_reason_codes_are_configured_and_a_used_one_is_kept(api_as, floor, runni
         ("category", "invalid_choice")
     }
     planned = engineer.get(f"{API}/downtime-reasons/", {"category": "planned"}).json()["results"]
-    assert [r["code"] for r in planned] == ["BRK", "CHG", "PM", "TOOL"]
+    assert [r["code"] for r in planned] == ["BRK", "CHG", "NOORD", "PM", "TOOL"]
     operator = api_as(Role.OPERATOR)
     post(operator, f"{running}/count/", {"scrap_qty": "1", "scrap_reason": "DENT"})
     dent = ScrapReason.objects.get(code="DENT")

@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with transaction.atomic():
-            # Apps load in layer order (settings.TAKT_APPS), each from its own demo.py if it has one.
+            # Apps load in layer order (settings.TAKT_APPS), each from its own demo.py if it has one; a
+            # module's finish() runs after all of them (what it makes goes around what upper apps made).
+            finishing = []
             for app in settings.TAKT_APPS:
                 try:
                     module = import_module(f"{app}.demo")
@@ -22,6 +24,12 @@ class Command(BaseCommand):
                     continue
                 counts = module.load()
                 self.stdout.write(f"{app}: {', '.join(f'{v} {k}' for k, v in counts.items())}")
+                if hasattr(module, "finish"):
+                    finishing.append((app, module))
+            for app, module in finishing:
+                counts = module.finish()
+                if counts:
+                    self.stdout.write(f"{app}: {', '.join(f'{v} {k}' for k, v in counts.items())}")
         self.stdout.write(
             self.style.SUCCESS(f"SmartAppliance Co. is loaded. Sign in as (password {demo.DEMO_PASSWORD!r}):")
         )

@@ -2,11 +2,17 @@
 signed on, the first operations of several machines running with their counts (the toasters ERP's history
 started, the molding and SMT campaign APS's demo released this morning), one machine that broke down a few
 minutes ago. With `manage.py plc_simulator` and `manage.py shopfloor_run` running, the running machines'
-PLCs count on and MES's good counts grow by themselves."""
+PLCs count on and MES's good counts grow by themselves.
+
+After every app's demo has loaded (`finish`, which demo_load calls last), the floor's history
+(mes.demo.history): what MES kept of every operation ERP's history finished, around what the live morning
+and the other apps' demos recorded on the floor (CRM's recalled batch), so the OEE trend, its losses and the
+event list reach back over the history's days."""
 
 import datetime
 from decimal import ROUND_DOWN, Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
@@ -18,7 +24,8 @@ from erp.choices import OperationState
 from erp.models import ProductionOperation
 from erp.selectors.people import qualified_employees
 from mes.choices import DowntimeCategory, DowntimeKind
-from mes.models import DowntimeReason, OperationRun, OperatorAssignment, ProductionEvent, ScrapReason
+from mes.demo.history import history_make
+from mes.models import Downtime, DowntimeReason, OperationRun, OperatorAssignment, ProductionEvent, ScrapReason
 from mes.services.execution import downtime_start, operation_count, operation_start, operator_sign_on
 
 # code, name, category, kind, counts against availability (ISO 22400: breaks and planned maintenance are
@@ -32,6 +39,8 @@ DOWNTIME_REASONS = [
     ("NOOP", "No operator", DowntimeCategory.UNPLANNED, DowntimeKind.NO_OPERATOR, True),
     ("QH", "Quality hold", DowntimeCategory.UNPLANNED, DowntimeKind.QUALITY_HOLD, True),
     ("ADJ", "Process adjustment", DowntimeCategory.UNPLANNED, DowntimeKind.OTHER, True),
+    # A machine with no order to work on is not planned for production: outside the planned busy time.
+    ("NOORD", "Not scheduled, no orders", DowntimeCategory.PLANNED, DowntimeKind.OTHER, False),
 ]
 SCRAP_REASONS = [
     ("SHORT", "Short shot (molding)"),
@@ -62,6 +71,17 @@ def load() -> dict[str, int]:
         "scrap reasons": ScrapReason.objects.count(),
         "running operations": OperationRun.objects.filter(state="running").count(),
     }
+
+
+def finish() -> dict[str, int]:
+    """The floor's history of ERP's operations, once: loading again keeps it as it is (the machines'
+    not-scheduled time says it is there)."""
+    if Downtime.objects.filter(reason__code="NOORD").exists():
+        return {}
+    zone = timezone.get_current_timezone()
+    today = datetime.datetime.combine(timezone.localdate(), datetime.time(), tzinfo=zone)
+    start = today - datetime.timedelta(days=settings.TAKT_DEMO_HISTORY_DAYS)
+    return history_make(start=start, until=today, now=timezone.now())
 
 
 def _first_operations() -> list[tuple[Machine, ProductionOperation]]:
