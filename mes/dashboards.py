@@ -45,7 +45,8 @@ def oee_panel(user) -> dict:
     labels = [week.week.isoformat() for week in weeks]
     return {
         "figures": [
-            Figure(_("OEE, last week"), _percent(weeks[-2].figures.oee), url, unit="%", decimals="1"),
+            # Over the same weeks as its factors: a week with no production (a plant working in campaigns) has none.
+            Figure(_("OEE, 8 weeks"), _percent(total.oee), url, unit="%", decimals="1"),
             Figure(_("Availability, 8 weeks"), _percent(total.availability), url, unit="%", decimals="1"),
             Figure(_("Performance, 8 weeks"), _percent(total.performance), url, unit="%", decimals="1"),
             Figure(_("Quality, 8 weeks"), _percent(total.quality), url, unit="%", decimals="1"),
