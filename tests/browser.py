@@ -57,7 +57,7 @@ def signed_in(live_server):
         with playwright_maker()() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
             try:
-                page = browser.new_page(viewport=VIEWPORT)
+                page = browser.new_page(viewport=VIEWPORT, reduced_motion="reduce")  # charts drawn at once
                 page.on("dialog", lambda dialog: dialog.accept())
                 page.on("pageerror", lambda error: script_errors.append(str(error)))
                 page.goto(f"{live_server.url}{reverse('login')}?{urlencode({'next': path})}")

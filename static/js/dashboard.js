@@ -42,7 +42,12 @@ document.addEventListener("DOMContentLoaded", () => {
       return dataset;
     });
     const valueAxis = spec.horizontal ? "x" : "y";
-    const options = { maintainAspectRatio: false, plugins: { legend: { display: datasets.length > 1 || round } } };
+    const options = {
+      maintainAspectRatio: false,
+      // A reader who asked the system for less motion gets the charts drawn at once.
+      animation: window.matchMedia("(prefers-reduced-motion: reduce)").matches ? false : undefined,
+      plugins: { legend: { display: datasets.length > 1 || round } },
+    };
     if (!round) {
       options.indexAxis = valueAxis === "x" ? "y" : "x";
       options.scales = {

@@ -1,13 +1,11 @@
 """The role dashboards in a real browser (Debian's Chromium, Playwright, the live test server): an administrator
 opens every role's tab and static/js/dashboard.js draws every chart the page describes, without a script
-error. A sale and a supplier invoice give the finance charts something to draw; the screenshot of the finance
-dashboard goes to docs/screenshots/dashboard-finance.png."""
+error. A sale and a supplier invoice give the finance charts something to draw. (The user guide's screenshots
+are taken over the demo company: tests/core/test_dashboard_demo_browser.py.)"""
 
 import datetime
 from decimal import Decimal
-from pathlib import Path
 
-from django.conf import settings
 from django.utils import timezone
 
 from core.models import Partner
@@ -18,7 +16,6 @@ from tests.core.test_dashboard import ROLE_PANELS
 from tests.erp.conftest import company  # noqa: F401  (shared fixtures)
 from tests.mes.test_browser import CHROMIUM, playwright_session  # noqa: F401
 
-SCREENSHOT = Path(settings.BASE_DIR) / "docs" / "screenshots" / "dashboard-finance.png"
 ROLES = sorted(ROLE_PANELS, key=list(Role).index)
 
 
@@ -41,7 +38,7 @@ def test_every_roles_charts_are_drawn(live_server, company, make_user, playwrigh
     drawn, errors = {}, []
     with playwright_session() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, reduced_motion="reduce")
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(live_server.url + "/accounts/login/")
         page.fill("#id_username", "boss")
@@ -56,9 +53,6 @@ def test_every_roles_charts_are_drawn(live_server, company, make_user, playwrigh
                 "() => [...document.querySelectorAll('canvas[data-chart-spec]')]"
                 ".map((canvas) => [canvas.dataset.chartSpec, Boolean(Chart.getChart(canvas))])"
             )
-            if role == Role.FINANCE:
-                SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(SCREENSHOT), full_page=True)
         browser.close()
 
     assert errors == []
