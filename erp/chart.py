@@ -26,6 +26,8 @@ DEFAULT_CHART = [
     ("2200", "Output tax payable", LIABILITY, [AccountRole.TAX_PAYABLE]),
     ("3000", "Share capital", EQUITY, []),
     ("3100", "Retained earnings", EQUITY, []),
+    # What a plant owned when it started with Takt (its opening stock): equity, never profit.
+    ("3900", "Opening balance equity", EQUITY, [AccountRole.OPENING_BALANCE]),
     ("4000", "Sales revenue", INCOME, [AccountRole.SALES]),
     ("5000", "Cost of goods sold", EXPENSE, [AccountRole.COST_OF_GOODS_SOLD]),
     ("5100", "Purchase price variance", EXPENSE, [AccountRole.PURCHASE_PRICE_VARIANCE]),

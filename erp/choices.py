@@ -45,6 +45,7 @@ class AccountRole(models.TextChoices):
     INVENTORY_ADJUSTMENT = "inventory_adjustment", _("Inventory adjustment")
     REVALUATION = "revaluation", _("Standard cost revaluation")
     EXPENSE = "expense", _("Purchased services and expenses")
+    OPENING_BALANCE = "opening_balance", _("Opening balances")
 
 
 class JournalSource(models.TextChoices):

@@ -38,6 +38,9 @@ class MoveKind(models.TextChoices):
     PRODUCTION = "production", _("Production output")
     SCRAP = "scrap", _("Scrap")
     ADJUSTMENT = "adjustment", _("Inventory adjustment")
+    # Stock on hand when a plant starts with Takt: a gain from inventory that ERP books against opening
+    # balance equity, not against the inventory adjustment expense a count's difference goes to.
+    OPENING = "opening", _("Opening stock")
 
 
 class RequestKind(models.TextChoices):

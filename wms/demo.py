@@ -1,8 +1,14 @@
 """SmartAppliance Co.'s warehouse: MAIN at the Suzhou plant, its zones and bins, stock, two stock requests.
 
 Idempotent: locations and policies are matched by code; stock is posted once, through the services
-(purchased parts as receipts, made parts as an opening count, kettles as production output), only
-while the warehouse has no moves; the requests are made once, by their reference.
+(purchased parts, made parts and finished kettles, all as the plant's opening stock), only while the
+warehouse has no moves; the requests are made once, by their reference.
+
+The stock was on hand when the plant moved into Takt: it loads as opening stock (booked against
+opening balance equity), not as receipts from suppliers, which would leave goods received that no
+supplier invoice ever matches, nor as output of a production order that does not exist, which would
+leave work in progress credited forever, nor as a count's gain, which would be a profit the plant
+never made.
 """
 
 import datetime
@@ -13,10 +19,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.models import Item, ItemCategory, Partner, Site
-from wms.choices import LocationKind, MoveKind, RemovalStrategy, RequestKind
+from wms.choices import LocationKind, RemovalStrategy, RequestKind
 from wms.locations import virtual_location
 from wms.models import Location, Lot, Receipt, StockMove, StockPolicy, StockRequest, Warehouse
-from wms.services.moves import inventory_adjust, stock_move_post
+from wms.services.adjustments import StockCount, inventory_adjust_bulk
 from wms.services.picking import pick_list_create
 from wms.services.receipts import receipt_create
 from wms.services.requests import stock_request_create, stock_request_reserve
@@ -39,8 +45,9 @@ AISLES = [
 ]
 BINS_PER_AISLE = 8
 
-# Purchased parts, received from their suppliers: item, bin, quantity, lot, days to expiry, supplier lot.
-RECEIPTS = [
+# Purchased parts on hand when the plant moved in, in their suppliers' lots: item, bin, quantity, lot,
+# days to expiry, supplier lot.
+PURCHASED_STOCK = [
     ("SS-304", "A-01", "1000", "SS-2609-114", 540, "BS-88213"),
     ("SS-304", "A-02", "800", "SS-2610-207", 365, "BS-88540"),  # newer, but expires first: FEFO takes it
     ("PP-WHT", "A-03", "500", "PP-2608-031", 300, "YP-5530"),
@@ -62,11 +69,11 @@ RECEIPTS = [
     ("IC-MCU", "C-06", "1000", "MCU-2610-1", 730, "YC-IC-9240"),
     ("RES-SET", "C-07", "2000", "RES-2609-7", 1095, "YC-RS-3318"),
     ("CB-EU", "C-08", "800", None, None, ""),
-    ("HE-2000", "QC", "200", "HE-2611-B", 720, "NB-HE-7990"),  # waiting for inspection
-    ("CB-EU", "RECV", "250", None, None, ""),  # just unloaded, waiting for put-away
+    ("HE-2000", "QC", "200", "HE-2611-B", 720, "NB-HE-7990"),  # in quality hold, waiting for inspection
+    ("CB-EU", "RECV", "250", None, None, ""),  # on the receiving dock, waiting for put-away
 ]
-# Made parts, counted into the system as an opening balance: item, bin, quantity, lot.
-OPENING_COUNT = [
+# Made parts on hand when the plant moved in: item, bin, quantity, lot.
+MADE_STOCK = [
     ("KT-BODY", "B-08", "120", None),
     ("KT-HANDLE", "B-08", "500", None),
     ("KT-LID", "B-07", "300", None),
@@ -83,7 +90,8 @@ OPENING_COUNT = [
     ("BL-CTRL", "B-01", "120", "BC-2611-01"),
 ]
 MADE_LOT_SHELF_DAYS = 365
-KETTLES = 20  # serial-numbered kettles from the assembly line, in B-01
+KETTLES = 20  # serial-numbered kettles, made before the move-in, in B-01
+OPENING_REFERENCE = "OPENING-2026"
 SHIPMENT_REFERENCE = "SO-2026-00012"
 MATERIAL_REFERENCE = "MO-2026-00008"
 
@@ -161,47 +169,35 @@ def _lot(item: Item, code: str | None, days: int | None, supplier_lot: str = "")
 
 def _stock(items: dict[str, Item], locations: dict[str, Location]) -> None:
     user = get_user_model().objects.filter(username="warehouse").first()
-    suppliers = virtual_location(LocationKind.SUPPLIER)
-    purchase_orders: dict[int, str] = {}
-    for code, bin_code, quantity, lot, days, supplier_lot in RECEIPTS:
-        item = items[code]
-        supplier = item.default_supplier_id or 0
-        reference = purchase_orders.setdefault(supplier, f"PO-2026-{len(purchase_orders) + 101:05d}")
-        stock_move_post(
-            item=item,
-            quantity=Decimal(quantity),
-            from_location=suppliers,
-            to_location=locations[bin_code],
-            kind=MoveKind.RECEIPT,
-            lot=_lot(item, lot, days, supplier_lot),
-            unit_cost=item.standard_cost,
-            reference=reference,
-            user=user,
-        )
-    for code, bin_code, quantity, lot in OPENING_COUNT:
-        item = items[code]
-        inventory_adjust(
-            item=item,
+    counts = [
+        StockCount(
+            item=items[code],
             location=locations[bin_code],
             counted=Decimal(quantity),
-            lot=_lot(item, lot, MADE_LOT_SHELF_DAYS if lot else None),
-            user=user,
-            reason="Opening stock",
-            reference="OPENING-2026",
+            lot=_lot(items[code], lot, days, supplier_lot),
         )
-    kettle, production = items["KT-200"], virtual_location(LocationKind.PRODUCTION)
-    for number in range(1, KETTLES + 1):
-        stock_move_post(
+        for code, bin_code, quantity, lot, days, supplier_lot in PURCHASED_STOCK
+    ]
+    counts += [
+        StockCount(
+            item=items[code],
+            location=locations[bin_code],
+            counted=Decimal(quantity),
+            lot=_lot(items[code], lot, MADE_LOT_SHELF_DAYS if lot else None),
+        )
+        for code, bin_code, quantity, lot in MADE_STOCK
+    ]
+    kettle = items["KT-200"]
+    counts += [
+        StockCount(
             item=kettle,
-            quantity=Decimal(1),
-            from_location=production,
-            to_location=locations["B-01"],
-            kind=MoveKind.PRODUCTION,
+            location=locations["B-01"],
+            counted=Decimal(1),
             lot=_lot(kettle, f"KT200-2611-{number:04d}", None),
-            unit_cost=kettle.standard_cost,
-            reference="MO-2026-00007",
-            user=user,
         )
+        for number in range(1, KETTLES + 1)
+    ]
+    inventory_adjust_bulk(counts=counts, user=user, reason="Opening stock", reference=OPENING_REFERENCE, opening=True)
 
 
 def _requests(warehouse: Warehouse, items: dict[str, Item]) -> None:

@@ -1,9 +1,12 @@
 """wms's file of the import format: stock.csv (see docs/import.md and docs/wms.md).
 
-Each row sets the on-hand of one item (and lot) in one location to `qty` through a real inventory
-adjustment: a move to or from inventory loss, never a raw overwrite of the quant, so the ledger
-explains every unit. A row equal to what is on hand posts nothing, so re-importing the same file
-changes nothing. Quants the file does not name are left as they are (a row with qty 0 empties one).
+The file is a plant's opening stock (the format moves a plant into Takt). Each row brings the on-hand
+of one item (and lot) in one location up to `qty` through a real move: an opening-stock gain from the
+inventory location, never a raw overwrite of the quant, so the ledger explains every unit, and ERP
+books it against opening balance equity (what the plant owned before it came), not as a count's
+profit. A row equal to what is on hand posts nothing, so re-importing the same file (or an export)
+changes nothing; a row below what is on hand is refused: stock that went missing after the plant moved
+in is a count's loss, made in WMS. Quants the file does not name are left as they are.
 
 Warehouses and locations are not part of the format: set them up first (screens, admin or API).
 """
@@ -67,7 +70,9 @@ def stock_load(data: CsvFile) -> dict[str, int]:
         counts.append(StockCount(item=item, location=location, lot=lot, counted=qty))
     Lot.objects.bulk_create(new_lots, batch_size=BATCH_SIZE)
     try:
-        moves = inventory_adjust_bulk(counts=counts, reference=REFERENCE, reason="Imported from stock.csv")
+        moves = inventory_adjust_bulk(
+            counts=counts, reference=REFERENCE, reason="Imported from stock.csv", opening=True
+        )
     except CountRefused as exc:
         raise data.rows[exc.index].error(COLUMN_OF.get(exc.field, exc.field), " ".join(exc.messages)) from None
     return {

@@ -22,14 +22,20 @@ producing order's standard, so that WIP is credited with what the order absorbed
 item whose standard moved on since the order's release, the difference is a revaluation); a count gain
 comes in at what the stock on hand costs (the count's own unit cost only when there is none).
 
+Opening stock (an OPENING move: WMS's opening load, a stock import) is a gain from the inventory location
+too, but it is what the company owned before it started with Takt, not stock found in a count: its other
+side is the opening balance equity account, not the inventory adjustment expense, so the month a plant
+moves in shows no profit from it. It comes in at the move's unit cost (WMS passes the item's standard;
+the running average only when the move has none), like a receipt; standard-cost stock at its standard.
+
 When an item's method changes while it has stock (valuation_policy_set, valuation_default_set, or a
 policy edited in the admin: then on the item's next valued move), the stock is carried over at its value,
 never refused: into standard cost it is revalued to quantity x standard; into FIFO what is on hand becomes
 one layer at its average; out of FIFO the open layers close.
 
 Stock that physically existed before it was valued (loaded before ERP was set up) has no value in the
-books: what goes out beyond the valued quantity goes out at zero. Load opening stock as a count gain or
-a receipt with a unit cost to value it.
+books: what goes out beyond the valued quantity goes out at zero. Load opening stock as OPENING moves
+(or a receipt with a unit cost) to value it.
 
 Moves posted together (WMS's bulk adjustments of a stock import) are valued together, in a fixed number
 of queries however many there are; a single move costs about a dozen.
@@ -62,19 +68,23 @@ from erp.services.journal import (
     journal_entry_post,
     to_cents,
 )
-from wms.choices import LocationKind
+from wms.choices import LocationKind, MoveKind
 from wms.models import StockMove
 
 ZERO = Decimal(0)
 UNIT_COST = Decimal("0.000001")
 
-# The account a move's other side books, by the kind of location on that side.
-OTHER_SIDE = {
+# An opening-stock move comes from the inventory location as a count gain does, but its other side is
+# equity: that side is told by the move's kind, under a key of its own.
+OPENING_SIDE = "opening"
+# The account a move's other side books, by the kind of location on that side (or OPENING_SIDE).
+OTHER_SIDE: dict[str, str] = {
     LocationKind.SUPPLIER: AccountRole.GOODS_RECEIVED_NOT_INVOICED,
     LocationKind.CUSTOMER: AccountRole.COST_OF_GOODS_SOLD,
     LocationKind.PRODUCTION: AccountRole.WORK_IN_PROGRESS,
     LocationKind.SCRAP: AccountRole.SCRAP_EXPENSE,
     LocationKind.INVENTORY: AccountRole.INVENTORY_ADJUSTMENT,
+    OPENING_SIDE: AccountRole.OPENING_BALANCE,
 }
 # Standard-cost stock whose other side is booked at the move's own unit cost (the supplier's price, the
 # production order's frozen standard): where the difference to the item's standard goes.
@@ -240,6 +250,11 @@ def _check(move: StockMove, direction: str) -> str:
     if other.kind not in OTHER_SIDE:
         message = _("Stock cannot come from or go to %(location)s.") % {"location": other.code}
         raise ValidationError({"to_location": ValidationError(message, code="not_valued")})
+    if move.kind == MoveKind.OPENING:
+        if direction != "in" or other.kind != LocationKind.INVENTORY:
+            message = _("Opening stock comes from the inventory location into a warehouse.")
+            raise ValidationError({"kind": ValidationError(message, code="opening_not_a_gain")})
+        return OPENING_SIDE
     return other.kind
 
 

@@ -1,4 +1,5 @@
-"""stock.csv of docs/import.md: on-hand set through inventory adjustments, errors by file/line/column, round trip."""
+"""stock.csv of docs/import.md: a plant's opening stock set through opening-stock moves, errors by
+file/line/column, round trip."""
 
 from decimal import Decimal
 from pathlib import Path
@@ -60,7 +61,7 @@ def test_stock_csv_loads_after_the_engineering_files():
     assert names.index("stock.csv") == names.index("routings.csv") + 1
 
 
-def test_rows_set_on_hand_through_adjustments_with_defaults_and_new_lots(tmp_path, goods):
+def test_rows_set_on_hand_through_opening_stock_moves_with_defaults_and_new_lots(tmp_path, goods):
     text = HEADER + (
         "CB-EU,120,,,\n"  # MAIN, its stock location
         "CB-EU,30,MAIN,MAIN/STOCK/B-01,\n"
@@ -82,9 +83,10 @@ def test_rows_set_on_hand_through_adjustments_with_defaults_and_new_lots(tmp_pat
     loss = virtual_location(LocationKind.INVENTORY)
     moves = StockMove.objects.filter(item__code="CB-EU").order_by("quantity")
     assert [(m.kind, m.from_location, m.quantity, m.unit_cost, m.reference) for m in moves] == [
-        (MoveKind.ADJUSTMENT, loss, 30, Decimal("4.6"), "stock.csv"),
-        (MoveKind.ADJUSTMENT, loss, 120, Decimal("4.6"), "stock.csv"),
+        (MoveKind.OPENING, loss, 30, Decimal("4.6"), "stock.csv"),
+        (MoveKind.OPENING, loss, 120, Decimal("4.6"), "stock.csv"),
     ]
+    assert set(StockMove.objects.values_list("kind", flat=True)) == {MoveKind.OPENING}
     assert DomainEvent.objects.filter(name=events.STOCK_MOVED).count() == 5
     assert ledger_mismatches() == []
 
@@ -101,17 +103,25 @@ def test_a_reimport_of_the_same_file_changes_nothing(tmp_path, goods):
     assert (StockMove.objects.count(), moved.count(), Lot.objects.count()) == before
 
 
-def test_a_lower_count_moves_the_difference_to_inventory_loss_and_zero_empties(tmp_path, goods, receive, bin_):
+def test_a_row_below_what_is_on_hand_is_refused_and_a_higher_one_adds_the_difference(tmp_path, goods, receive, bin_):
+    # Opening stock only adds: stock that went missing after the plant moved in is a count's loss in WMS.
     receive(goods["CB-EU"], 100, bin_("A-01"))
-    receive(goods["CB-EU"], 40, bin_("A-02"))
+    before = table_counts()
 
-    counts = load(tmp_path, HEADER + "CB-EU,93,,,\nCB-EU,0,,MAIN/STOCK/A-02,\n")
+    message = error_of(tmp_path, HEADER + "CB-EU,120,,MAIN/STOCK/A-02,\nCB-EU,93,,,\n")
 
-    assert counts["adjusted"] == 2
-    assert on_hand() == {("CB-EU", "MAIN/STOCK/A-01", None): 93}
-    loss = virtual_location(LocationKind.INVENTORY)
-    taken = StockMove.objects.filter(to_location=loss).order_by("quantity")
-    assert [(m.from_location.code, m.quantity) for m in taken] == [("MAIN/STOCK/A-01", 7), ("MAIN/STOCK/A-02", 40)]
+    assert message == (
+        "stock.csv, line 3, column qty: Opening stock only adds to what is on hand: 100 ea of CB-EU are in"
+        " MAIN/STOCK/A-01, 93 would lower it. Count the difference as an inventory adjustment."
+    )
+    assert table_counts() == before
+    assert load(tmp_path, HEADER + "CB-EU,130,,,\n")["adjusted"] == 1
+    added = StockMove.objects.get(kind=MoveKind.OPENING)
+    assert (added.from_location, added.to_location.code, added.quantity) == (
+        virtual_location(LocationKind.INVENTORY),
+        "MAIN/STOCK/A-01",
+        30,
+    )
     assert ledger_mismatches() == []
 
 
@@ -242,7 +252,7 @@ def test_a_missing_required_column_is_named(tmp_path, goods):
     )
 
 
-def test_a_count_below_what_is_reserved_is_refused(tmp_path, goods, warehouse, receive, bin_):
+def test_reserved_stock_is_refused_as_a_lower_row_like_any_other(tmp_path, goods, warehouse, receive, bin_):
     receive(goods["CB-EU"], 10, bin_("A-01"))
     request = stock_request_create(
         kind=RequestKind.SHIPMENT,
@@ -252,13 +262,12 @@ def test_a_count_below_what_is_reserved_is_refused(tmp_path, goods, warehouse, r
     )
     stock_request_reserve(request=request)
 
-    message = error_of(tmp_path, HEADER + "CB-EU,5,,,\n")
+    message = error_of(tmp_path, HEADER + "CB-EU,8,,,\n")
 
-    assert message == (
-        "stock.csv, line 2, column qty: 8 ea of CB-EU in MAIN/STOCK/A-01 are reserved;"
-        " a count of 5 would take reserved stock. Unreserve first."
-    )
-    assert load(tmp_path, HEADER + "CB-EU,8,,,\n")["adjusted"] == 1  # down to what is reserved is fine
+    assert message.startswith("stock.csv, line 2, column qty: Opening stock only adds to what is on hand: 10 ea")
+    assert Quant.objects.get(item=goods["CB-EU"]).reserved == 8
+    assert load(tmp_path, HEADER + "CB-EU,12,,,\n")["adjusted"] == 1  # more on top of the reserved is fine
+    assert Quant.objects.get(item=goods["CB-EU"]).quantity == 12
 
 
 def test_a_full_bin_is_refused(tmp_path, goods, bin_):
@@ -273,9 +282,10 @@ def test_a_serial_number_already_in_stock_elsewhere_is_refused(tmp_path, goods):
     load(tmp_path, HEADER + "KT-200,1,,MAIN/STOCK/A-01,SN-7\n", "first")
     message = error_of(tmp_path, HEADER + "KT-200,1,,MAIN/STOCK/A-02,SN-7\n")
     assert message == "stock.csv, line 2, column lot: Serial number SN-7 is already in MAIN/STOCK/A-01."
-    # Moving it is a count of 0 here and 1 there, in one file.
-    load(tmp_path, HEADER + "KT-200,0,,MAIN/STOCK/A-01,SN-7\nKT-200,1,,MAIN/STOCK/A-02,SN-7\n", "moved")
-    assert on_hand() == {("KT-200", "MAIN/STOCK/A-02", "SN-7"): 1}
+    # Nor can an opening load move it: a count of 0 where it is would lower stock.
+    message = error_of(tmp_path, HEADER + "KT-200,0,,MAIN/STOCK/A-01,SN-7\nKT-200,1,,MAIN/STOCK/A-02,SN-7\n")
+    assert message.startswith("stock.csv, line 2, column qty: Opening stock only adds to what is on hand")
+    assert on_hand() == {("KT-200", "MAIN/STOCK/A-01", "SN-7"): 1}
 
 
 def test_one_bad_row_writes_nothing(tmp_path, goods):

@@ -8,6 +8,9 @@ item's unit, lots for tracked items, one unit per serial number, never below wha
 capacities) and writes in batches: the quants are locked with one query, moves go out with
 `bulk_create`, quants with one UPDATE ... FROM (VALUES ...) and one upsert per batch. 20,000 counts
 post in seconds where 20,000 calls of `inventory_adjust` take minutes.
+
+With `opening=True` the counts are a plant's opening stock (a stock import): each gain is an OPENING
+move, which ERP books against opening balance equity, and a count that would lower stock is refused.
 """
 
 from collections.abc import Sequence
@@ -29,7 +32,7 @@ from wms import events
 from wms.choices import LocationKind, MoveKind
 from wms.locations import virtual_location
 from wms.models import Location, Lot, Quant, StockMove
-from wms.services.moves import _check_lot, _check_quantity
+from wms.services.moves import _check_lot, _check_quantity, opening_decrease_message
 
 ZERO = Decimal(0)
 BATCH_SIZE = 2000
@@ -131,11 +134,13 @@ def inventory_adjust_bulk(
     user: Any = None,
     reason: str = "",
     reference: str = "",
+    opening: bool = False,
 ) -> list[StockMove]:
     """Set on-hand to what was counted for every count, by moves to or from inventory loss; all or nothing.
 
     Counts equal to what is on hand post nothing, so posting the same counts twice changes nothing
     the second time. Raises CountRefused (a ValidationError naming the count's index and field).
+    `opening`: the counts are opening stock (OPENING moves); one that would lower stock is refused.
     """
     seen: dict[tuple, int] = {}
     for index, count in enumerate(counts):
@@ -162,6 +167,11 @@ def inventory_adjust_bulk(
             difference = count.counted - on_hand
             if difference == 0:
                 continue
+            if opening and difference < 0:
+                message = opening_decrease_message(
+                    item=count.item, location=count.location, lot=count.lot, on_hand=on_hand, counted=count.counted
+                )
+                raise CountRefused(index, "counted", message, "opening_decrease")
             if count.counted < reserved:
                 message = _(
                     "%(reserved)s %(unit)s of %(item)s%(lot)s in %(location)s are reserved; a count of %(qty)s "
@@ -191,9 +201,9 @@ def inventory_adjust_bulk(
                     quantity=abs(difference),
                     from_location=source,
                     to_location=target,
-                    kind=MoveKind.ADJUSTMENT,
+                    kind=MoveKind.OPENING if opening else MoveKind.ADJUSTMENT,
                     unit_cost=count.item.standard_cost,
-                    reference=reference or _("Count"),
+                    reference=reference or (_("Opening stock") if opening else _("Count")),
                     note=reason,
                     moved_by=user if getattr(user, "is_authenticated", False) else None,
                     moved_at=moved_at,

@@ -156,6 +156,9 @@ def stock_move_post(
         raise ValidationError(
             {"to_location": ValidationError(_("A move goes from one location to another."), code="same_location")}
         )
+    if kind == MoveKind.OPENING and (from_location.kind != LocationKind.INVENTORY or not to_location.holds_stock):
+        message = _("Opening stock comes from the inventory location into a warehouse.")
+        raise ValidationError({"kind": ValidationError(message, code="opening_not_a_gain")})
     moved_at = timezone.now()
     with transaction.atomic():
         if from_location.holds_stock:
@@ -223,6 +226,23 @@ def stock_transfer(
     )
 
 
+def opening_decrease_message(
+    *, item: Item, location: Location, lot: Lot | None, on_hand: Decimal, counted: Decimal
+) -> str:
+    """Why an opening load may not lower stock (shared with the set-based adjustments)."""
+    return _(
+        "Opening stock only adds to what is on hand: %(on_hand)s %(unit)s of %(item)s%(lot)s are in %(location)s, "
+        "%(counted)s would lower it. Count the difference as an inventory adjustment."
+    ) % {
+        "on_hand": qty(on_hand),
+        "unit": item.uom.code,
+        "item": item.code,
+        "lot": f" lot {lot.code}" if lot else "",
+        "location": location.code,
+        "counted": qty(counted),
+    }
+
+
 def inventory_adjust(
     *,
     item: Item,
@@ -232,8 +252,13 @@ def inventory_adjust(
     user: Any = None,
     reason: str = "",
     reference: str = "",
+    opening: bool = False,
 ) -> StockMove | None:
-    """Set on-hand to what was counted, by a move to or from inventory loss; None when nothing differs."""
+    """Set on-hand to what was counted, by a move to or from inventory loss; None when nothing differs.
+
+    `opening`: the count is the stock a plant starts with (an OPENING move, which ERP books against opening
+    balance equity instead of the inventory adjustment expense); it may only add to what is on hand.
+    """
     if not location.holds_stock:
         message = _("%(location)s is not a warehouse location.") % {"location": location.code}
         raise ValidationError({"location": ValidationError(message, code="not_internal")})
@@ -246,6 +271,9 @@ def inventory_adjust(
         difference = counted - on_hand
         if difference == 0:
             return None
+        if opening and difference < 0:
+            message = opening_decrease_message(item=item, location=location, lot=lot, on_hand=on_hand, counted=counted)
+            raise ValidationError({"counted": ValidationError(message, code="opening_decrease")})
         loss = virtual_location(LocationKind.INVENTORY)
         source, target = (loss, location) if difference > 0 else (location, loss)
         return stock_move_post(
@@ -254,9 +282,9 @@ def inventory_adjust(
             from_location=source,
             to_location=target,
             lot=lot,
-            kind=MoveKind.ADJUSTMENT,
+            kind=MoveKind.OPENING if opening else MoveKind.ADJUSTMENT,
             unit_cost=item.standard_cost,
             user=user,
             note=reason,
-            reference=reference or _("Count"),
+            reference=reference or (_("Opening stock") if opening else _("Count")),
         )
