@@ -36,12 +36,14 @@ demo: install
 	@echo "Takt runs at http://$(HOST):$(PORT)/  (Ctrl-C stops web, worker, beat, poller and PLC simulator)"
 	$(BIN)/honcho --procfile Procfile.dev start
 
-# The real-browser test of the operator tablet (tests/mes/test_browser.py) drives Debian's Chromium;
-# Playwright itself comes with the dev extras. Without Chromium that test fails, saying why.
+# The real-browser tests (tests/browser.py) drive Debian's Chromium; Playwright itself comes with the dev
+# extras. A Chinese font beside it, or the Chinese UI's text is drawn as empty boxes in the screenshots.
+# Without Chromium those tests fail, saying why.
+CJK_FONT := fonts-wqy-zenhei
 browser:
-	@if [ -x $(CHROMIUM) ]; then :; \
-	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y chromium; \
-	else echo "$(CHROMIUM) is missing: the browser test needs it. As root: apt-get install -y chromium" >&2; fi
+	@if [ -x $(CHROMIUM) ] && fc-list :lang=zh | grep -q .; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y chromium $(CJK_FONT); \
+	else echo "$(CHROMIUM) or a Chinese font is missing: the browser tests need them. As root: apt-get install -y chromium $(CJK_FONT)" >&2; fi
 
 test: install browser
 	$(BIN)/pytest
