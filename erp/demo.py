@@ -70,7 +70,16 @@ from core.models import (
     WorkCenter,
 )
 from core.services.numbering import next_document_number
-from erp.choices import CostVersionState, InvoiceState, PurchaseOrderState, SalesOrderState, ValuationMethod
+from erp.choices import (
+    AccountKind,
+    AccountRole,
+    CostVersionState,
+    InvoiceState,
+    JournalSource,
+    PurchaseOrderState,
+    SalesOrderState,
+    ValuationMethod,
+)
 from erp.models import (
     Account,
     Budget,
@@ -97,6 +106,7 @@ from erp.selectors.production import standard_minutes
 from erp.services.costing import cost_version_activate, cost_version_create, cost_version_roll_up
 from erp.services.finance import journal_entry_create_manual
 from erp.services.invoices import payment_register
+from erp.services.journal import accounts_for
 from erp.services.people import attendance_sign_in, attendance_sign_out, labor_book, roster_pattern_apply
 from erp.services.pricing import price_list_item_set
 from erp.services.production import (
@@ -794,7 +804,34 @@ class _History:
         )
         cost_version_roll_up(version=version)
         cost_version_activate(version=version, user=self.users["finance"])
+        self.restate_opening_stock()
         _price_lists()
+
+    def restate_opening_stock(self) -> None:
+        """The first standards revalue the stock WMS's demo opened with at the catalogue's costs. A plant moving
+        in sets its standards before it loads its stock, so finance moves that revaluation (the only one yet) to
+        the opening balance: the month the plant moved in shows no loss it never had."""
+        revalued = (
+            JournalLine.objects.filter(entry__source=JournalSource.REVALUATION, account__kind=AccountKind.EXPENSE)
+            .values("account__code")
+            .annotate(debit=Sum("debit"), credit=Sum("credit"))
+            .order_by("account__code")
+        )
+        opening = accounts_for([AccountRole.OPENING_BALANCE])[AccountRole.OPENING_BALANCE].code
+        lines = []
+        for row in revalued:
+            loss = row["debit"] - row["credit"]
+            if loss:
+                side, other = ("credit", "debit") if loss > 0 else ("debit", "credit")
+                lines += [{"account": row["account__code"], side: abs(loss)}, {"account": opening, other: abs(loss)}]
+        if lines:
+            journal_entry_create_manual(
+                date=timezone.localdate(),
+                memo="Opening stock restated at the first standard costs",
+                reference="OPENING-2026",
+                lines=lines,
+                user=self.users["finance"],
+            )
 
     def open_the_quarter(self) -> None:
         journal_entry_create_manual(

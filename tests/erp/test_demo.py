@@ -17,6 +17,7 @@ from core.models import Item
 from erp.choices import (
     CostVersionState,
     InvoiceKind,
+    JournalSource,
     ProductionOrderState,
     PurchaseOrderState,
     SalesOrderState,
@@ -76,8 +77,9 @@ def test_every_journal_entry_balances_and_the_trial_balance_sums_to_zero(today):
 
 
 def test_the_history_is_dated_on_the_days_it_happened(today):
-    # Today's are WMS's stock and the standard costs it is revalued at; the rest is the replayed quarter.
-    todays = Q(source__in=["stock_move", "revaluation"], date=today)
+    # Today's are WMS's stock, the standard costs it is revalued at and the opening balance restated with
+    # that; the rest is the replayed quarter.
+    todays = Q(source__in=["stock_move", "revaluation"], date=today) | Q(reference="OPENING-2026", date=today)
     dates = JournalEntry.objects.exclude(todays).values_list("date", flat=True)
     assert min(dates) <= today - datetime.timedelta(days=85)
     assert max(dates) < today
@@ -113,8 +115,15 @@ def test_the_plants_opening_stock_is_an_opening_balance_not_a_profit(today):
     assert set(opening.values_list("kind", flat=True)) == {"opening"} and opening.count() == 57
     assert opening.get(lot__code="SS-2609-114").lot.supplier_lot == "BS-88213"
     value = ValuationLayer.objects.filter(move__in=opening).aggregate(total=Sum("value"))["total"]
+    # The first standards (lower than the catalogue's the stock was loaded at) revalued it; finance restated
+    # the opening balance with that, so no revaluation of the opening stock stays in the profit and loss.
+    revaluation = account_for("revaluation")
+    revalued = JournalLine.objects.filter(entry__source=JournalSource.REVALUATION, account=revaluation)
+    loss = revalued.aggregate(net=Sum(F("debit") - F("credit")))["net"]
+    restated = JournalLine.objects.filter(entry__source=JournalSource.MANUAL, entry__reference="OPENING-2026")
+    assert loss > 0 and restated.get(account=revaluation).credit == loss
     equity = JournalLine.objects.filter(account=account_for("opening_balance"))
-    assert value > 100000 and equity.aggregate(net=Sum(F("credit") - F("debit")))["net"] == value
+    assert value > 100000 and equity.aggregate(net=Sum(F("credit") - F("debit")))["net"] == value - loss
     adjustments = JournalLine.objects.filter(account=account_for("inventory_adjustment"))
     assert not adjustments.filter(entry__reference="OPENING-2026").exists()
     assert not StockMove.objects.filter(reference__in=[f"PO-2026-{n:05d}" for n in range(101, 106)]).exists()
