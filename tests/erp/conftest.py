@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from core.models import Company, Currency, ExchangeRate, Partner
-from erp.models import TaxRate
+from core.models import Company, Currency, ExchangeRate, ItemCategory, Partner
+from erp.models import TaxRate, ValuationPolicy
 from tests.wms.conftest import bin_, item, receive, warehouse  # noqa: F401  (shared fixtures)
 
 TODAY = datetime.date(2026, 11, 22)
@@ -52,3 +52,15 @@ def supplier(company):
 @pytest.fixture
 def vat(db):
     return TaxRate.objects.create(code="VAT13", name="VAT 13%", rate_pct=Decimal("13"))
+
+
+@pytest.fixture
+def valued(item):  # noqa: F811  (the fixture imported above)
+    """An item valued by a method, through its category's policy."""
+
+    def make(code: str, method: str, **fields):
+        category = ItemCategory.objects.create(code=f"CAT-{code}", name=f"Category {code}")
+        ValuationPolicy.objects.create(category=category, method=method)
+        return item(code, category=category, **fields)
+
+    return make

@@ -10,7 +10,6 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from core.models import ItemCategory
 from core.services.dataio import ImportFileError, import_folder
 from erp.chart import default_chart_load
 from erp.choices import AccountKind, AccountRole, ValuationMethod
@@ -21,7 +20,6 @@ from erp.models import (
     JournalEntry,
     JournalLine,
     ValuationLayer,
-    ValuationPolicy,
 )
 from erp.selectors.finance import balance_sheet, profit_and_loss
 from erp.services.journal import account_for, accounts_for
@@ -47,18 +45,6 @@ def balance(role: str) -> Decimal:
 def profit_today() -> Decimal:
     today = timezone.localdate()
     return profit_and_loss(date_from=today.replace(day=1), date_to=today).profit
-
-
-@pytest.fixture
-def valued(item):
-    """An item valued by a method, through its category's policy."""
-
-    def make(code: str, method: str, **fields):
-        category = ItemCategory.objects.create(code=f"CAT-{code}", name=f"Category {code}")
-        ValuationPolicy.objects.create(category=category, method=method)
-        return item(code, category=category, **fields)
-
-    return make
 
 
 def receive(item, quantity, unit_cost, location):

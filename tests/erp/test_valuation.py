@@ -91,18 +91,6 @@ def flows(post):
     return Flows
 
 
-@pytest.fixture
-def valued(item):
-    """An item valued by a method, through its category's policy."""
-
-    def make(code: str, method: str, **fields):
-        category = ItemCategory.objects.create(code=f"CAT-{code}", name=f"Category {code}")
-        ValuationPolicy.objects.create(category=category, method=method)
-        return item(code, category=category, **fields)
-
-    return make
-
-
 def layer_of(move: StockMove) -> ValuationLayer:
     return ValuationLayer.objects.select_related("journal_entry").get(move=move)
 
