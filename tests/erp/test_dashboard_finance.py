@@ -15,7 +15,7 @@ from erp.selectors.finance import profit_and_loss
 from erp.services.finance import journal_entry_create_manual
 from erp.services.invoices import invoice_cancel, payment_register
 from tests.erp.test_finance import day, sell  # noqa: F401  (shared fixtures)
-from tests.erp.test_valuation import flows, post, valued  # noqa: F401  (shared fixtures)
+from tests.erp.test_valuation import flows, post  # noqa: F401  (shared fixtures)
 
 pytestmark = pytest.mark.django_db
 
