@@ -156,8 +156,8 @@ class _Floor:
         stops = Downtime.objects.filter(start__lt=now).values_list("machine_id", "start", "end")
         for machine_id, begins, ends in [*runs, *stops]:
             self.busy[machine_id].append((begins, min(ends or now, now)))
-        self.blocks: dict[int, list[Interval]] = {pk: list(spans) for pk, spans in self.busy.items()}
-        self.blocks = defaultdict(list, self.blocks)
+        # Everything on a machine, the history's blocks added as they are placed: the gaps left were not scheduled.
+        self.blocks: dict[int, list[Interval]] = defaultdict(list, {pk: list(spans) for pk, spans in self.busy.items()})
         self.order_ready: dict[int, datetime.datetime] = {}
         self.maintained: dict[int, datetime.datetime] = {}  # a work center's last planned maintenance
         self.made = _Made({reason.code: reason for reason in DowntimeReason.objects.all()})
